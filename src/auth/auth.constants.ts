@@ -1,0 +1,1 @@
+export const JWT_KEYS = Symbol('JWT_KEYS');

@@ -1,0 +1,141 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentPrincipal, Public } from '../common/auth/access.decorators';
+import type { Principal } from '../common/auth/principal';
+import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
+import { SUCCESS, SuccessDto } from '../common/http/success.dto';
+import { SitesWithRoleResponseDto } from '../sites/dto/site.dto';
+import { SitesService } from '../sites/sites.service';
+import { AuthService } from './auth.service';
+import { AccessTokenDto, LoginDto, LoginResponseDto } from './dto/login.dto';
+import { PasswordResetConfirmDto, PasswordResetRequestDto } from './dto/password-reset.dto';
+import { LogoutDto, RefreshDto } from './dto/refresh.dto';
+import { SelectSiteDto } from './dto/select-site.dto';
+import { ProfileResponseDto } from './dto/user.dto';
+import { PasswordResetService } from './password-reset.service';
+
+@ApiTags('Auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly passwordReset: PasswordResetService,
+    private readonly sites: SitesService,
+  ) {}
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'auth_login',
+    summary: 'Log in with username or e-mail',
+    description: 'Starts a session. A user with exactly one site has it selected at once.',
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiErrorResponses([401, 'Wrong username or password (INVALID_CREDENTIALS)'], 422)
+  login(@Body() body: LoginDto): Promise<LoginResponseDto> {
+    return this.auth.login(body.username, body.password);
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'auth_refresh',
+    summary: 'Exchange a refresh token for a new access token and refresh token',
+    description:
+      'Refresh tokens are single use. Presenting one that was already used revokes the whole session.',
+  })
+  @ApiOkResponse({ type: AccessTokenDto })
+  @ApiErrorResponses([401, 'Unknown, expired or reused refresh token (INVALID_REFRESH_TOKEN)'], 422)
+  refresh(@Body() body: RefreshDto): Promise<AccessTokenDto> {
+    return this.auth.refresh(body.refresh_token);
+  }
+
+  @Post('logout')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'auth_logout',
+    summary: 'End the session',
+    description: "The session's access and refresh tokens stop working immediately.",
+  })
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrorResponses(422)
+  async logout(
+    @CurrentPrincipal() principal: Principal,
+    @Body() _body: LogoutDto,
+  ): Promise<SuccessDto> {
+    await this.auth.logout(principal);
+    return SUCCESS;
+  }
+
+  @Get('sites')
+  @Authenticated()
+  @ApiOperation({
+    operationId: 'auth_sites',
+    summary: "List the caller's sites with the caller's role on each",
+  })
+  @ApiOkResponse({ type: SitesWithRoleResponseDto })
+  async mySites(@CurrentPrincipal() principal: Principal): Promise<SitesWithRoleResponseDto> {
+    return { sites: await this.sites.listForUser(principal.userId) };
+  }
+
+  @Post('site')
+  @Authenticated()
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'auth_select_site',
+    summary: 'Select the current site of the session',
+    description:
+      'Interaction and search endpoints work in this site. Tokens refreshed later keep it.',
+  })
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrorResponses([403, 'The caller is not a member of this site (FORBIDDEN)'], 422)
+  async selectSite(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: SelectSiteDto,
+  ): Promise<SuccessDto> {
+    await this.auth.selectSite(principal, body.site_id);
+    return SUCCESS;
+  }
+
+  @Get('profile')
+  @Authenticated()
+  @ApiOperation({ operationId: 'auth_profile', summary: "The caller's profile" })
+  @ApiOkResponse({ type: ProfileResponseDto })
+  async profile(@CurrentPrincipal() principal: Principal): Promise<ProfileResponseDto> {
+    return { user: await this.auth.profile(principal) };
+  }
+
+  @Post('password/reset')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'auth_password_reset_request',
+    summary: 'Request a password reset e-mail',
+    description:
+      'Answers the same for every well-formed address, whether or not it has an account.',
+  })
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrorResponses([400, 'Malformed e-mail address (INVALID_EMAIL)'], 422)
+  async requestPasswordReset(@Body() body: PasswordResetRequestDto): Promise<SuccessDto> {
+    await this.passwordReset.request(body.email);
+    return SUCCESS;
+  }
+
+  @Post('password/reset/confirm')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'auth_password_reset_confirm',
+    summary: 'Set a new password with the token from the reset e-mail',
+    description: 'The token works once. Every session of the user ends.',
+  })
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrorResponses([400, 'Unknown, used or expired token (INVALID_RESET_TOKEN)'], 422)
+  async confirmPasswordReset(@Body() body: PasswordResetConfirmDto): Promise<SuccessDto> {
+    await this.passwordReset.confirm(body.token, body.password);
+    return SUCCESS;
+  }
+}

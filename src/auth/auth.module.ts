@@ -1,0 +1,48 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessGuard } from '../common/auth/access.guard';
+import { AppConfig } from '../config/app-config';
+import { SitesModule } from '../sites/sites.module';
+import { AuthController } from './auth.controller';
+import { JWT_KEYS } from './auth.constants';
+import { AuthService } from './auth.service';
+import { PasswordResetToken } from './entities/password-reset-token.entity';
+import { RefreshToken } from './entities/refresh-token.entity';
+import { Session } from './entities/session.entity';
+import { User } from './entities/user.entity';
+import { JwksController } from './jwks.controller';
+import { loadJwtKeys } from './jwt-keys';
+import { MailerService } from './mailer.service';
+import { PasswordHasher } from './password-hasher';
+import { PasswordResetService } from './password-reset.service';
+import { PrincipalResolver } from './principal-resolver';
+import { SessionsService } from './sessions.service';
+import { TokenService } from './token.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([User, Session, RefreshToken, PasswordResetToken]),
+    JwtModule.register({}),
+    SitesModule,
+  ],
+  controllers: [AuthController, JwksController],
+  providers: [
+    {
+      provide: JWT_KEYS,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => loadJwtKeys(config),
+    },
+    { provide: APP_GUARD, useClass: AccessGuard },
+    AuthService,
+    SessionsService,
+    PasswordResetService,
+    PasswordHasher,
+    TokenService,
+    PrincipalResolver,
+    MailerService,
+  ],
+  exports: [PasswordHasher],
+})
+export class AuthModule {}

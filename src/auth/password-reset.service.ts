@@ -1,0 +1,88 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, IsNull, type Repository } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { ApiError } from '../common/errors/api-error';
+import { ErrorCode } from '../common/errors/error-code';
+import { PasswordResetToken } from './entities/password-reset-token.entity';
+import { User } from './entities/user.entity';
+import { MailerService } from './mailer.service';
+import { PasswordHasher } from './password-hasher';
+import { SessionsService } from './sessions.service';
+import { TokenService } from './token.service';
+
+@Injectable()
+export class PasswordResetService {
+  private readonly logger = new Logger('PasswordReset');
+
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly dataSource: DataSource,
+    private readonly tokens: TokenService,
+    private readonly passwords: PasswordHasher,
+    private readonly sessions: SessionsService,
+    private readonly mailer: MailerService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Answers the same way whether or not the address has an account. The mail leaves after the
+   * response, so its latency cannot reveal that an account exists either.
+   */
+  async request(email: string): Promise<void> {
+    const user = await this.users
+      .createQueryBuilder('user')
+      .where('lower(user.email) = lower(:email)', { email })
+      .getOne();
+    if (!user) {
+      return;
+    }
+    const token = this.tokens.newOpaqueToken();
+    await this.dataSource.getRepository(PasswordResetToken).insert({
+      userId: user.id,
+      tokenHash: this.tokens.hashOpaqueToken(token),
+      expiresAt: new Date(Date.now() + this.config.passwordResetTtlMs),
+    });
+    const link = `${this.config.passwordResetUrl}?token=${encodeURIComponent(token)}`;
+    const minutes = Math.round(this.config.passwordResetTtlMs / 60_000);
+    this.mailer
+      .send({
+        to: user.email,
+        subject: 'Reset your Interaction Management System password',
+        text: `Someone asked to reset the password of ${user.username}.\n\nUse this link within ${minutes} minutes:\n${link}\n\nReset token: ${token}\n\nIf it was not you, ignore this mail.`,
+      })
+      .catch((error: unknown) =>
+        this.logger.error({ err: error }, 'password reset mail could not be sent'),
+      );
+  }
+
+  /** Single use: the token is consumed atomically, and every session of the user ends. */
+  async confirm(token: string, newPassword: string): Promise<void> {
+    const passwordHash = await this.passwords.hash(newPassword);
+    const tokenHash = this.tokens.hashOpaqueToken(token);
+    const changed = await this.dataSource.transaction(async (manager) => {
+      const consumed = await manager
+        .createQueryBuilder()
+        .update(PasswordResetToken)
+        .set({ usedAt: () => 'now()' })
+        .where('token_hash = :tokenHash AND used_at IS NULL AND expires_at > now()', { tokenHash })
+        .returning(['user_id'])
+        .execute();
+      const userId = (consumed.raw as Array<{ user_id: number }>)[0]?.user_id;
+      if (userId === undefined) {
+        return false;
+      }
+      await manager.update(User, { id: userId }, { passwordHash });
+      await manager.update(
+        PasswordResetToken,
+        { userId, usedAt: IsNull() },
+        { usedAt: () => 'now()' },
+      );
+      await this.sessions.revokeAllOf(userId, manager);
+      return true;
+    });
+    if (!changed) {
+      throw new ApiError(ErrorCode.INVALID_RESET_TOKEN, 'Invalid or expired password reset token');
+    }
+  }
+}

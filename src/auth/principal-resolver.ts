@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../common/auth/principal';
+import { ApiError } from '../common/errors/api-error';
+import { ErrorCode } from '../common/errors/error-code';
+import type { SiteRole } from '../sites/entities/site-membership.entity';
+import { TokenService } from './token.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface SessionContextRow {
+  current_site_id: number | null;
+  role: SiteRole | null;
+}
+
+/** Turns an Authorization header into a Principal: a valid token AND a live session. */
+@Injectable()
+export class PrincipalResolver {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async fromAuthorization(header: string | undefined): Promise<Principal> {
+    const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/.exec(header ?? '');
+    if (!match) {
+      throw new ApiError(ErrorCode.UNAUTHORIZED, 'Authentication required');
+    }
+    let claims: { sub: string; sid: string };
+    try {
+      claims = this.tokens.verifyAccessToken(match[1]);
+    } catch {
+      throw new ApiError(ErrorCode.UNAUTHORIZED, 'Access token is invalid or expired');
+    }
+    if (!UUID.test(claims.sid)) {
+      throw new ApiError(ErrorCode.UNAUTHORIZED, 'Access token is invalid or expired');
+    }
+    const userId = Number(claims.sub);
+    const rows = await this.dataSource.query<SessionContextRow[]>(
+      `SELECT s.current_site_id, m.role
+         FROM sessions s
+         LEFT JOIN site_memberships m ON m.user_id = s.user_id AND m.site_id = s.current_site_id
+        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()`,
+      [claims.sid, userId],
+    );
+    if (rows.length === 0) {
+      throw new ApiError(ErrorCode.UNAUTHORIZED, 'Session has ended; log in again');
+    }
+    const [session] = rows;
+    return {
+      userId,
+      sessionId: claims.sid,
+      currentSiteId: session.role === null ? null : session.current_site_id,
+      role: session.role,
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import type { SiteRole } from '../../sites/entities/site-membership.entity';
+
+/** Who is calling, as the access guard established it from the token and the session row. */
+export interface Principal {
+  userId: number;
+  sessionId: string;
+  currentSiteId: number | null;
+  /** Role on the current site; null when no site is selected or the membership is gone. */
+  role: SiteRole | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}

@@ -1,0 +1,132 @@
+import { HttpException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { ApiError, type ErrorDetails } from './api-error';
+import { codeForStatus, ErrorCode } from './error-code';
+
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; details?: ErrorDetails };
+}
+
+export interface ErrorResponse {
+  status: number;
+  body: ErrorEnvelope;
+  headers: Record<string, string>;
+  /** True for failures the client did not cause: log them with the stack. */
+  unexpected: boolean;
+}
+
+/** SQLSTATE classes and socket errors that mean "the database is not there right now". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+const SAFE_FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Request body is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty but Content-Type is application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Content-Type; send application/json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+};
+
+export function toErrorResponse(exception: unknown): ErrorResponse {
+  if (exception instanceof ApiError) {
+    return envelope(
+      exception.status,
+      exception.code,
+      exception.message,
+      exception.details,
+      exception.headers,
+    );
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    return envelope(
+      status,
+      codeForStatus(status),
+      messageOf(exception),
+      undefined,
+      {},
+      status >= 500,
+    );
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return envelope(
+      503,
+      ErrorCode.SERVICE_UNAVAILABLE,
+      'The service is temporarily unavailable; retry shortly',
+      undefined,
+      { 'Retry-After': '5' },
+    );
+  }
+  const fastifyError = asFastifyClientError(exception);
+  if (fastifyError) {
+    const message = SAFE_FASTIFY_MESSAGES[fastifyError.code] ?? fastifyError.message;
+    return envelope(fastifyError.statusCode, codeForStatus(fastifyError.statusCode), message);
+  }
+  return envelope(500, ErrorCode.SERVER_ERROR, 'Internal server error', undefined, {}, true);
+}
+
+function envelope(
+  status: number,
+  code: ErrorCode,
+  message: string,
+  details?: ErrorDetails,
+  headers: Record<string, string> = {},
+  unexpected = false,
+): ErrorResponse {
+  const error: ErrorEnvelope['error'] = { code, message };
+  if (details && Object.keys(details).length > 0) {
+    error.details = details;
+  }
+  return { status, body: { error }, headers, unexpected };
+}
+
+function messageOf(exception: HttpException): string {
+  if (exception.getStatus() >= 500) {
+    return 'Internal server error';
+  }
+  const response = exception.getResponse();
+  if (typeof response === 'string') {
+    return response;
+  }
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) {
+    return message.join('; ');
+  }
+  return typeof message === 'string' ? message : exception.message;
+}
+
+function isDatabaseUnavailable(exception: unknown): boolean {
+  const candidate =
+    exception instanceof QueryFailedError ? (exception.driverError as unknown) : exception;
+  const code = (candidate as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'));
+}
+
+function asFastifyClientError(
+  exception: unknown,
+): { statusCode: number; code: string; message: string } | undefined {
+  const candidate = exception as { statusCode?: unknown; code?: unknown; message?: unknown } | null;
+  if (
+    candidate &&
+    typeof candidate.statusCode === 'number' &&
+    candidate.statusCode >= 400 &&
+    candidate.statusCode < 500 &&
+    typeof candidate.code === 'string' &&
+    candidate.code.startsWith('FST_')
+  ) {
+    return {
+      statusCode: candidate.statusCode,
+      code: candidate.code,
+      message: typeof candidate.message === 'string' ? candidate.message : 'Bad request',
+    };
+  }
+  return undefined;
+}

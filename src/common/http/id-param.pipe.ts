@@ -1,0 +1,20 @@
+import { Injectable, type PipeTransform } from '@nestjs/common';
+import { ApiError } from '../errors/api-error';
+import { ErrorCode } from '../errors/error-code';
+
+const MAX_INTEGER = 2_147_483_647;
+
+/** A path id: a positive integer that fits PostgreSQL's integer, else 400 naming the parameter. */
+@Injectable()
+export class IdParamPipe implements PipeTransform<string, number> {
+  transform(value: string, metadata: { data?: string }): number {
+    const name = metadata.data ?? 'id';
+    const id = /^[1-9]\d{0,18}$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(id) || id > MAX_INTEGER) {
+      throw new ApiError(ErrorCode.BAD_REQUEST, `${name} must be a positive integer`, {
+        [name]: 'must be a positive integer',
+      });
+    }
+    return id;
+  }
+}

@@ -1,0 +1,47 @@
+import type { IncomingMessage } from 'node:http';
+import type { Params } from 'nestjs-pino';
+import type { AppConfig } from '../../config/app-config';
+import { REQUEST_ID_HEADER } from './request-id';
+
+/** Paths pino replaces with "[Redacted]": credentials never reach the log. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.refresh_token',
+  '*.access_token',
+  '*.passwordHash',
+];
+
+export function loggerParams(config: Pick<AppConfig, 'logLevel'>): Params {
+  return {
+    pinoHttp: {
+      level: config.logLevel,
+      genReqId: (request: IncomingMessage) => request.headers[REQUEST_ID_HEADER] as string,
+      redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+      customLogLevel: (_request, response, error) => {
+        if (error || response.statusCode >= 500) {
+          return 'error';
+        }
+        return response.statusCode >= 400 ? 'warn' : 'info';
+      },
+      autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
+      serializers: {
+        req: (request: {
+          id: string;
+          method: string;
+          url: string;
+          headers: Record<string, string>;
+        }) => ({
+          id: request.id,
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
+        }),
+      },
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+import ms from 'ms';
+import { IsDuration, IsPem, IsPostgresUrl, toBoolean, toInteger } from './environment.validators';
+
+/**
+ * The environment as the process receives it. Every variable is optional and every rule is
+ * checked at start, so a typo stops the process before it serves anything.
+ */
+export class Environment {
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'PORT must be an integer between 0 and 65535' })
+  @Min(0, { message: 'PORT must be an integer between 0 and 65535' })
+  @Max(65535, { message: 'PORT must be an integer between 0 and 65535' })
+  PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\w.:-]+$/, { message: 'HOST must be a host name or IP address' })
+  HOST?: string;
+
+  @IsOptional()
+  @IsPostgresUrl()
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  DATA_DIR?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'EMBEDDED_PG_PORT must be an integer between 0 and 65535' })
+  @Min(0, { message: 'EMBEDDED_PG_PORT must be an integer between 0 and 65535' })
+  @Max(65535, { message: 'EMBEDDED_PG_PORT must be an integer between 0 and 65535' })
+  EMBEDDED_PG_PORT?: number;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'DB_MIGRATE must be true or false' })
+  DB_MIGRATE?: boolean;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'DB_POOL_SIZE must be an integer between 1 and 200' })
+  @Min(1, { message: 'DB_POOL_SIZE must be an integer between 1 and 200' })
+  @Max(200, { message: 'DB_POOL_SIZE must be an integer between 1 and 200' })
+  DB_POOL_SIZE?: number;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'SEED_DEMO must be true or false' })
+  SEED_DEMO?: boolean;
+
+  @IsOptional()
+  @IsDuration()
+  ACCESS_TOKEN_TTL?: string;
+
+  @IsOptional()
+  @IsDuration()
+  REFRESH_TOKEN_TTL?: string;
+
+  @IsOptional()
+  @IsDuration()
+  PASSWORD_RESET_TTL?: string;
+
+  @IsOptional()
+  @IsPem('PRIVATE KEY')
+  JWT_PRIVATE_KEY?: string;
+
+  @IsOptional()
+  @IsPem('PUBLIC KEY')
+  JWT_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S+$/, { message: 'JWT_ISSUER must not contain spaces' })
+  JWT_ISSUER?: string;
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+  })
+  LOG_LEVEL?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^(\*|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)?$/, {
+    message: 'CORS_ORIGINS must be * or a comma-separated list of http(s) origins',
+  })
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'BODY_LIMIT must be a number of bytes between 1024 and 104857600' })
+  @Min(1024, { message: 'BODY_LIMIT must be a number of bytes between 1024 and 104857600' })
+  @Max(104857600, { message: 'BODY_LIMIT must be a number of bytes between 1024 and 104857600' })
+  BODY_LIMIT?: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be a URL like smtp://user:pass@host:587' })
+  SMTP_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  MAIL_FROM?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^https?:\/\/\S+$/, { message: 'PASSWORD_RESET_URL must be an http(s) URL' })
+  PASSWORD_RESET_URL?: string;
+}
+
+export class ConfigurationError extends Error {}
+
+export function parseEnvironment(raw: NodeJS.ProcessEnv): Environment {
+  const present = Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const environment = plainToInstance(Environment, present, { excludeExtraneousValues: false });
+  const errors = validateSync(environment, { stopAtFirstError: true });
+  if (errors.length > 0) {
+    throw new ConfigurationError(firstMessage(errors[0]));
+  }
+  return environment;
+}
+
+function firstMessage(error: ValidationError): string {
+  const messages = Object.values(error.constraints ?? {});
+  return messages[0] ?? `${error.property} is invalid`;
+}
+
+export function durationToMs(value: string): number {
+  return ms(value as ms.StringValue);
+}

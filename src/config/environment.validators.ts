@@ -1,0 +1,90 @@
+import { createPublicKey, createPrivateKey } from 'node:crypto';
+import type { TransformFnParams } from 'class-transformer';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
+import ms from 'ms';
+
+export function toInteger({ value }: TransformFnParams): unknown {
+  return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+}
+
+export function toBoolean({ value }: TransformFnParams): unknown {
+  if (value === 'true' || value === '1') {
+    return true;
+  }
+  if (value === 'false' || value === '0') {
+    return false;
+  }
+  return value;
+}
+
+export function IsDuration(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isDuration',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string' || !/^\d+\s*(ms|s|m|h|d)$/.test(value.trim())) {
+            return false;
+          }
+          return ms(value as ms.StringValue) > 0;
+        },
+        defaultMessage: (args) => `${args?.property} must be a duration like 30m, 12h or 7d`,
+      },
+    },
+    options,
+  );
+}
+
+export function IsPostgresUrl(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isPostgresUrl',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') {
+            return false;
+          }
+          try {
+            const url = new URL(value);
+            return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: (args) =>
+          `${args?.property} must be a URL like postgres://user:password@host:5432/database`,
+      },
+    },
+    options,
+  );
+}
+
+/** Keys may arrive with literal "\n" sequences when set through a single-line variable. */
+export function normalisePem(value: string): string {
+  return value.includes('\\n') ? value.replace(/\\n/g, '\n') : value;
+}
+
+export function IsPem(kind: 'PRIVATE KEY' | 'PUBLIC KEY', options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isPem',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') {
+            return false;
+          }
+          try {
+            const pem = normalisePem(value);
+            const key = kind === 'PRIVATE KEY' ? createPrivateKey(pem) : createPublicKey(pem);
+            return key.asymmetricKeyType === 'rsa';
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: (args) =>
+          `${args?.property} must be an RSA ${kind.toLowerCase()} in PEM form`,
+      },
+    },
+    options,
+  );
+}

@@ -1,0 +1,41 @@
+import type { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from './migrations';
+import { PasswordResetToken } from '../auth/entities/password-reset-token.entity';
+import { RefreshToken } from '../auth/entities/refresh-token.entity';
+import { Session } from '../auth/entities/session.entity';
+import { User } from '../auth/entities/user.entity';
+import { SiteMembership } from '../sites/entities/site-membership.entity';
+import { Site } from '../sites/entities/site.entity';
+
+export const ENTITIES = [User, Session, RefreshToken, PasswordResetToken, Site, SiteMembership];
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** One definition for the app, ormconfig.ts (TypeORM CLI) and the project CLI. */
+export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: options.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    // gen_random_uuid() is built into PostgreSQL 13+; extensions come only from migrations.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    migrationsRun: false,
+    logging: ['error', 'migration'],
+    poolSize: options.poolSize ?? 10,
+    applicationName: options.applicationName ?? 'interaction-api',
+    extra: {
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: 15_000,
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { buildDataSourceOptions } from './data-source';
+import { DatabaseStartup } from './database-startup';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => {
+        if (!config.databaseUrl) {
+          throw new Error(
+            'databaseUrl must be resolved (embedded or DATABASE_URL) before the app starts',
+          );
+        }
+        return {
+          ...buildDataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize }),
+          retryAttempts: 0,
+        };
+      },
+    }),
+  ],
+  providers: [DatabaseStartup],
+})
+export class DatabaseModule {}

