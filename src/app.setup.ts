@@ -49,6 +49,8 @@ export async function setupApp(app: NestFastifyApplication, config: AppConfig): 
   app.useGlobalFilters(new AllExceptionsFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: any other body type is answered 415 rather than parsed into a string.
+  fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
@@ -60,6 +62,7 @@ export async function setupApp(app: NestFastifyApplication, config: AppConfig): 
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
+        upgradeInsecureRequests: null,
       },
     },
   });

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, type Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { updateReturning } from '../database/update-returning';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { PasswordResetToken } from './entities/password-reset-token.entity';
@@ -61,14 +62,14 @@ export class PasswordResetService {
     const passwordHash = await this.passwords.hash(newPassword);
     const tokenHash = this.tokens.hashOpaqueToken(token);
     const changed = await this.dataSource.transaction(async (manager) => {
-      const consumed = await manager
-        .createQueryBuilder()
-        .update(PasswordResetToken)
-        .set({ usedAt: () => 'now()' })
-        .where('token_hash = :tokenHash AND used_at IS NULL AND expires_at > now()', { tokenHash })
-        .returning(['user_id'])
-        .execute();
-      const userId = (consumed.raw as Array<{ user_id: number }>)[0]?.user_id;
+      const [consumed] = await updateReturning<{ user_id: number }>(
+        manager,
+        `UPDATE password_reset_tokens SET used_at = now()
+          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+          RETURNING user_id`,
+        [tokenHash],
+      );
+      const userId = consumed?.user_id;
       if (userId === undefined) {
         return false;
       }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { updateReturning } from '../database/update-returning';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { RefreshToken } from './entities/refresh-token.entity';
@@ -49,14 +50,14 @@ export class SessionsService {
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     const tokenHash = this.tokens.hashOpaqueToken(refreshToken);
     const outcome = await this.dataSource.transaction(async (manager): Promise<RefreshOutcome> => {
-      const consumed = await manager
-        .createQueryBuilder()
-        .update(RefreshToken)
-        .set({ usedAt: () => 'now()' })
-        .where('token_hash = :tokenHash AND used_at IS NULL AND expires_at > now()', { tokenHash })
-        .returning(['session_id'])
-        .execute();
-      const sessionId = (consumed.raw as Array<{ session_id: string }>)[0]?.session_id;
+      const [consumed] = await updateReturning<{ session_id: string }>(
+        manager,
+        `UPDATE refresh_tokens SET used_at = now()
+          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+          RETURNING session_id`,
+        [tokenHash],
+      );
+      const sessionId = consumed?.session_id;
       if (!sessionId) {
         const reusedSessionId = await this.sessionOfUsedToken(manager, tokenHash);
         return reusedSessionId

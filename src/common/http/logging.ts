@@ -28,7 +28,9 @@ export function loggerParams(config: Pick<AppConfig, 'logLevel'>): Params {
         }
         return response.statusCode >= 400 ? 'warn' : 'info';
       },
-      autoLogging: { ignore: (request) => request.url?.startsWith('/health') ?? false },
+      autoLogging: {
+        ignore: (request) => (request.originalUrl ?? request.url ?? '').startsWith('/health'),
+      },
       serializers: {
         req: (request: {
           id: string;

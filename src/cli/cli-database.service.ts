@@ -1,0 +1,61 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../config/app-config';
+import { buildDataSourceOptions } from '../database/data-source';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres';
+import { runMigrationsLocked } from '../database/migrate';
+
+/**
+ * The CLI's connection: DATABASE_URL, or the embedded server of DATA_DIR (the API's own when it
+ * is running). Opened on first use, so `--help` and argument errors never start PostgreSQL.
+ */
+@Injectable()
+export class CliDatabaseService implements OnApplicationShutdown {
+  private opening?: Promise<DataSource>;
+  private embedded?: EmbeddedDatabase;
+
+  dataSource(): Promise<DataSource> {
+    this.opening ??= this.open();
+    return this.opening;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const dataSource = await this.opening?.catch(() => undefined);
+    await dataSource?.destroy();
+    await this.embedded?.stop();
+  }
+
+  private async open(): Promise<DataSource> {
+    const config = loadConfig(process.env);
+    let url = config.databaseUrl;
+    if (url === undefined) {
+      this.embedded = await startEmbeddedPostgres(
+        config.dataDir,
+        config.embeddedPostgresPort,
+        logToStderr,
+      );
+      url = this.embedded.url;
+    }
+    const dataSource = new DataSource({
+      ...buildDataSourceOptions({ url, poolSize: 2, applicationName: 'interaction-cli' }),
+      // TypeORM would print failed queries, parameters (password hashes) included, to stdout.
+      logging: false,
+    });
+    await dataSource.initialize();
+    try {
+      const applied = await runMigrationsLocked(dataSource);
+      if (applied > 0) {
+        logToStderr(`applied ${applied} migration(s)`);
+      }
+    } catch (error) {
+      await dataSource.destroy();
+      throw error;
+    }
+    return dataSource;
+  }
+}
+
+/** stdout carries only the command's one-line result, so scripts can capture it. */
+function logToStderr(message: string): void {
+  process.stderr.write(`${message}\n`);
+}

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { isEmail, length } from 'class-validator';
+import { QueryFailedError, type DataSource } from 'typeorm';
+import { Session } from '../auth/entities/session.entity';
+import { User } from '../auth/entities/user.entity';
+import { hashPassword } from '../auth/password-hasher';
+import { seedDemoData } from '../database/seeds/demo.seed';
+import { SITE_ROLES, type SiteRole } from '../sites/entities/site-membership.entity';
+import { Site } from '../sites/entities/site.entity';
+import { CliInputError } from './cli-input';
+
+/**
+ * No "@": login takes a username or an e-mail in the same field, so a username must never be
+ * mistaken for somebody's address.
+ */
+const USERNAME_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
+const UNIQUE_VIOLATION = '23505';
+
+export interface CreatedUser {
+  user: User;
+  /** Set only when the password was generated: the one chance to show it. */
+  generatedPassword?: string;
+}
+
+export interface RoleChange {
+  user: User;
+  site: Site;
+  role: SiteRole;
+  previousRole?: SiteRole;
+}
+
+export interface PasswordChange extends CreatedUser {
+  revokedSessions: number;
+}
+
+/** The CLI's operations, kept free of nest-commander so tests call them on a real database. */
+@Injectable()
+export class UserAdminService {
+  async createUser(
+    dataSource: DataSource,
+    input: { username: string; email: string; password?: string },
+  ): Promise<CreatedUser> {
+    if (!USERNAME_PATTERN.test(input.username)) {
+      throw new CliInputError(
+        'username must be 1 to 100 letters, digits, dots, underscores or hyphens',
+      );
+    }
+    if (!isEmail(input.email) || input.email.length > 254) {
+      throw new CliInputError(`"${input.email}" is not a valid email address`);
+    }
+    const { password, generatedPassword } = choosePassword(input.password);
+    const users = dataSource.getRepository(User);
+    const candidate = users.create({
+      username: input.username,
+      email: input.email,
+      passwordHash: await hashPassword(password),
+    });
+    try {
+      return { user: await users.save(candidate), generatedPassword };
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_username_lower_key')) {
+        throw new CliInputError(`username "${input.username}" is already taken`);
+      }
+      if (isUniqueViolation(error, 'users_email_lower_key')) {
+        throw new CliInputError(`email "${input.email}" is already registered`);
+      }
+      throw error;
+    }
+  }
+
+  async createSite(
+    dataSource: DataSource,
+    input: { name: string; description?: string },
+  ): Promise<Site> {
+    const name = input.name.trim();
+    if (!length(name, 1, 100)) {
+      throw new CliInputError('site name must be 1 to 100 characters long');
+    }
+    const description = input.description ?? '';
+    if (description.length > 500) {
+      throw new CliInputError('site description must be at most 500 characters long');
+    }
+    const sites = dataSource.getRepository(Site);
+    try {
+      return await sites.save(sites.create({ name, description }));
+    } catch (error) {
+      if (isUniqueViolation(error, 'sites_name_key')) {
+        throw new CliInputError(`site name "${name}" is already taken`);
+      }
+      throw error;
+    }
+  }
+
+  /** Gives the user `role` on the site, replacing the role the user had there. */
+  async grantRole(
+    dataSource: DataSource,
+    input: { user: string; siteId: number; role: string },
+  ): Promise<RoleChange> {
+    const role = parseRole(input.role);
+    const user = await findUser(dataSource, input.user);
+    const site = await findSite(dataSource, input.siteId);
+    const rows: Array<{ previous_role: SiteRole | null }> = await dataSource.query(
+      `WITH previous AS (
+         SELECT role FROM site_memberships WHERE user_id = $1 AND site_id = $2
+       )
+       INSERT INTO site_memberships (user_id, site_id, role) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id, site_id) DO UPDATE SET role = EXCLUDED.role
+       RETURNING (SELECT role FROM previous) AS previous_role`,
+      [user.id, site.id, role],
+    );
+    return { user, site, role, previousRole: rows[0].previous_role ?? undefined };
+  }
+
+  async revokeRole(
+    dataSource: DataSource,
+    input: { user: string; siteId: number },
+  ): Promise<RoleChange> {
+    const user = await findUser(dataSource, input.user);
+    const site = await findSite(dataSource, input.siteId);
+    const [deleted]: [Array<{ role: SiteRole }>, number] = await dataSource.query(
+      'DELETE FROM site_memberships WHERE user_id = $1 AND site_id = $2 RETURNING role',
+      [user.id, site.id],
+    );
+    if (deleted.length === 0) {
+      throw new CliInputError(`${user.username} has no role on site ${site.id}`);
+    }
+    return { user, site, role: deleted[0].role };
+  }
+
+  /** Also ends every session of the user: whoever knew the old password is signed out. */
+  async setPassword(
+    dataSource: DataSource,
+    input: { user: string; password?: string },
+  ): Promise<PasswordChange> {
+    const { password, generatedPassword } = choosePassword(input.password);
+    const user = await findUser(dataSource, input.user);
+    const passwordHash = await hashPassword(password);
+    return dataSource.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { passwordHash });
+      const revoked = await manager
+        .createQueryBuilder()
+        .update(Session)
+        .set({ revokedAt: () => 'now()' })
+        .where('user_id = :userId AND revoked_at IS NULL', { userId: user.id })
+        .execute();
+      return { user, generatedPassword, revokedSessions: revoked.affected ?? 0 };
+    });
+  }
+
+  /** Returns false when users already exist and nothing was seeded. */
+  seedDemo(dataSource: DataSource): Promise<boolean> {
+    return seedDemoData(dataSource);
+  }
+}
+
+function choosePassword(given?: string): { password: string; generatedPassword?: string } {
+  if (given === undefined) {
+    // 18 random bytes: 24 base64url characters, inside the 12–128 policy.
+    const generatedPassword = randomBytes(18).toString('base64url');
+    return { password: generatedPassword, generatedPassword };
+  }
+  if (!length(given, 12, 128)) {
+    throw new CliInputError('password must be 12 to 128 characters long');
+  }
+  return { password: given };
+}
+
+function parseRole(role: string): SiteRole {
+  const known = SITE_ROLES.find((candidate) => candidate === role);
+  if (known === undefined) {
+    throw new CliInputError(`unknown role "${role}": use ${SITE_ROLES.join(', ')}`);
+  }
+  return known;
+}
+
+async function findUser(dataSource: DataSource, usernameOrEmail: string): Promise<User> {
+  const user = await dataSource
+    .getRepository(User)
+    .createQueryBuilder('user')
+    .where('lower(user.username) = lower(:login) OR lower(user.email) = lower(:login)', {
+      login: usernameOrEmail,
+    })
+    .getOne();
+  if (!user) {
+    throw new CliInputError(`no user with username or email "${usernameOrEmail}"`);
+  }
+  return user;
+}
+
+async function findSite(dataSource: DataSource, siteId: number): Promise<Site> {
+  const site = await dataSource.getRepository(Site).findOneBy({ id: siteId });
+  if (!site) {
+    throw new CliInputError(`no site with id ${siteId}`);
+  }
+  return site;
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (!(error instanceof QueryFailedError)) {
+    return false;
+  }
+  const driverError = error.driverError as { code?: string; constraint?: string };
+  return driverError.code === UNIQUE_VIOLATION && driverError.constraint === constraint;
+}
