@@ -19,6 +19,12 @@ const EXPOSED_HEADERS = [
   'X-RateLimit-Reset',
 ];
 
+/**
+ * Nest's own body parsers are off: Fastify's built-in JSON parser is the only one, so any other
+ * content type is answered 415.
+ */
+export const APP_OPTIONS = { bodyParser: false, bufferLogs: true } as const;
+
 export function createFastifyAdapter(config: Pick<AppConfig, 'bodyLimitBytes'>): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
@@ -49,7 +55,6 @@ export async function setupApp(app: NestFastifyApplication, config: AppConfig): 
   app.useGlobalFilters(new AllExceptionsFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
-  // JSON only: any other body type is answered 415 rather than parsed into a string.
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { createFastifyAdapter, setupApp } from './app.setup';
+import { APP_OPTIONS, createFastifyAdapter, setupApp } from './app.setup';
 import { loadConfig, type AppConfig } from './config/app-config';
 import { ConfigurationError } from './config/environment';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
@@ -31,7 +31,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     createFastifyAdapter(config),
-    { bufferLogs: true },
+    APP_OPTIONS,
   );
   await setupApp(app, config);
   await app.listen(config.port, config.host);

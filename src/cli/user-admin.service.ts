@@ -177,8 +177,8 @@ function parseRole(role: string): SiteRole {
 async function findUser(dataSource: DataSource, usernameOrEmail: string): Promise<User> {
   const user = await dataSource
     .getRepository(User)
-    .createQueryBuilder('user')
-    .where('lower(user.username) = lower(:login) OR lower(user.email) = lower(:login)', {
+    .createQueryBuilder('account')
+    .where('lower(account.username) = lower(:login) OR lower(account.email) = lower(:login)', {
       login: usernameOrEmail,
     })
     .getOne();

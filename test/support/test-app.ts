@@ -6,7 +6,7 @@ import { Test } from '@nestjs/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
-import { createFastifyAdapter, setupApp } from '../../src/app.setup';
+import { APP_OPTIONS, createFastifyAdapter, setupApp } from '../../src/app.setup';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { createTestDatabase } from './test-database';
 
@@ -34,6 +34,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), {
+    ...APP_OPTIONS,
     logger: false,
   });
   await setupApp(app, config);

@@ -29,7 +29,8 @@ export function loggerParams(config: Pick<AppConfig, 'logLevel'>): Params {
         return response.statusCode >= 400 ? 'warn' : 'info';
       },
       autoLogging: {
-        ignore: (request) => (request.originalUrl ?? request.url ?? '').startsWith('/health'),
+        ignore: (request) =>
+          ((request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '').startsWith('/health'),
       },
       serializers: {
         req: (request: {

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { CliDatabaseService } from './cli-database.service';
+import { PasswordSetCommand } from './commands/password-set.command';
+import { RoleGrantCommand } from './commands/role-grant.command';
+import { RoleRevokeCommand } from './commands/role-revoke.command';
+import { SeedDemoCommand } from './commands/seed-demo.command';
+import { SiteCreateCommand } from './commands/site-create.command';
+import { UserCreateCommand } from './commands/user-create.command';
+import { UserAdminService } from './user-admin.service';
+
+@Module({
+  providers: [
+    CliDatabaseService,
+    UserAdminService,
+    UserCreateCommand,
+    SiteCreateCommand,
+    RoleGrantCommand,
+    RoleRevokeCommand,
+    PasswordSetCommand,
+    SeedDemoCommand,
+  ],
+})
+export class CliModule {}
