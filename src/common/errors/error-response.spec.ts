@@ -1,0 +1,62 @@
+import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './api-error';
+import { ErrorCode } from './error-code';
+import { toErrorResponse } from './error-response';
+
+describe('toErrorResponse', () => {
+  it('sends an ApiError with the status of its code, its details and headers', () => {
+    const response = toErrorResponse(
+      new ApiError(ErrorCode.SITE_CONTEXT_REQUIRED, 'Select a site', { site_id: 'required' }, { 'X-A': '1' }),
+    );
+    expect(response).toEqual({
+      status: 403,
+      body: { error: { code: 'SITE_CONTEXT_REQUIRED', message: 'Select a site', details: { site_id: 'required' } } },
+      headers: { 'X-A': '1' },
+      unexpected: false,
+    });
+  });
+
+  it("maps Nest's HTTP exceptions by status", () => {
+    expect(toErrorResponse(new NotFoundException('Cannot GET /x')).body).toEqual({
+      error: { code: 'NOT_FOUND', message: 'Cannot GET /x' },
+    });
+    expect(toErrorResponse(new BadRequestException()).status).toBe(400);
+  });
+
+  it('hides the message of an unknown error behind 500 SERVER_ERROR', () => {
+    const response = toErrorResponse(new Error('password=hunter2 at db.query'));
+    expect(response).toMatchObject({
+      status: 500,
+      body: { error: { code: 'SERVER_ERROR', message: 'Internal server error' } },
+      unexpected: true,
+    });
+  });
+
+  it('answers 503 with Retry-After when the database refuses connections', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(toErrorResponse(refused)).toMatchObject({
+      status: 503,
+      body: { error: { code: 'SERVICE_UNAVAILABLE' } },
+      headers: { 'Retry-After': '5' },
+    });
+  });
+
+  it('answers 503 for a query cut by a database shutdown (SQLSTATE 57P01), by code not message', () => {
+    const driverError = Object.assign(new Error('terminating connection'), { code: '57P01' });
+    const error = new QueryFailedError('SELECT 1', [], driverError);
+    expect(toErrorResponse(error).status).toBe(503);
+  });
+
+  it('keeps a 4xx Fastify error as a client error with a fixed message', () => {
+    const error = Object.assign(new Error('internal fastify wording'), {
+      statusCode: 413,
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    });
+    expect(toErrorResponse(error)).toMatchObject({
+      status: 413,
+      body: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' } },
+    });
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './app-config';
+import { ConfigurationError } from './environment';
+
+function failure(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      runMigrations: true,
+      seedDemo: true,
+      accessTokenTtlMs: 30 * 60_000,
+      refreshTokenTtlMs: 7 * 24 * 3_600_000,
+      passwordResetTtlMs: 3_600_000,
+      corsOrigins: [],
+      bodyLimitBytes: 102_400,
+      logLevel: 'info',
+    });
+  });
+
+  it('does not seed demo data by default on an external database', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/ims' }).seedDemo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/ims', SEED_DEMO: 'true' }).seedDemo).toBe(true);
+  });
+
+  it('parses durations, booleans, numbers and lists', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      ACCESS_TOKEN_TTL: '15m',
+      REFRESH_TOKEN_TTL: '12h',
+      DB_MIGRATE: 'false',
+      CORS_ORIGINS: 'https://a.example,https://b.example',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      accessTokenTtlMs: 15 * 60_000,
+      refreshTokenTtlMs: 12 * 3_600_000,
+      runMigrations: false,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+    });
+  });
+
+  it('names the variable and the expected form for each wrong value', () => {
+    expect(failure({ PORT: 'abc' })).toBe('PORT must be an integer between 0 and 65535');
+    expect(failure({ PORT: '70000' })).toBe('PORT must be an integer between 0 and 65535');
+    expect(failure({ ACCESS_TOKEN_TTL: '30' })).toBe('ACCESS_TOKEN_TTL must be a duration like 30m, 12h or 7d');
+    expect(failure({ DB_MIGRATE: 'yes' })).toBe('DB_MIGRATE must be true or false');
+    expect(failure({ DATABASE_URL: 'mysql://x' })).toBe(
+      'DATABASE_URL must be a URL like postgres://user:password@host:5432/database',
+    );
+    expect(failure({ LOG_LEVEL: 'loud' })).toBe('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
+    expect(failure({ CORS_ORIGINS: 'app.example' })).toBe(
+      'CORS_ORIGINS must be * or a comma-separated list of http(s) origins',
+    );
+    expect(failure({ JWT_PRIVATE_KEY: 'not a key' })).toBe('JWT_PRIVATE_KEY must be an RSA private key in PEM form');
+  });
+
+  it('refuses one half of the JWT key pair', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    expect(failure({ JWT_PRIVATE_KEY: privateKey })).toBe('JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together');
+  });
+
+  it('accepts PEM keys given on one line with \\n escapes', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const pair = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const config = loadConfig({
+      JWT_PRIVATE_KEY: pair.privateKey.replace(/\n/g, '\\n'),
+      JWT_PUBLIC_KEY: pair.publicKey.replace(/\n/g, '\\n'),
+    });
+    expect(config.jwtPrivateKey).toBe(pair.privateKey);
+    expect(config.jwtPublicKey).toBe(pair.publicKey);
+  });
+});

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+/** The compiled server (npm test builds it first), started the way operators start it. */
+const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+interface Exit {
+  code: number | null;
+  stderr: string;
+}
+
+function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<Exit> } {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<Exit>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+  return { child, output: () => stdout, exit };
+}
+
+async function waitForUrl(output: () => string, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const match = /listening on (http:\/\/[\d.:]+)/.exec(output());
+    if (match) {
+      return match[1];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`server did not start:\n${output()}`);
+}
+
+describe('the server process', () => {
+  it('exits 1 with one line naming the variable when PORT is not a number', async () => {
+    const { exit } = start({ PORT: 'abc' });
+    const { code, stderr } = await exit;
+    expect(code).toBe(1);
+    expect(stderr).toBe('Configuration error: PORT must be an integer between 0 and 65535\n');
+  });
+
+  it('exits 1 with one line when ACCESS_TOKEN_TTL is not a duration', async () => {
+    const { exit } = start({ ACCESS_TOKEN_TTL: 'half an hour' });
+    const { code, stderr } = await exit;
+    expect(code).toBe(1);
+    expect(stderr).toBe('Configuration error: ACCESS_TOKEN_TTL must be a duration like 30m, 12h or 7d\n');
+  });
+
+  describe('on a real database', () => {
+    let database: TestDatabase;
+    let dataDir: string;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      dataDir = await mkdtemp(join(tmpdir(), 'ims-process-'));
+    });
+    afterAll(async () => {
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('serves, logs JSON with the request id and no credentials, and stops cleanly on SIGTERM', async () => {
+      const server = start({
+        DATABASE_URL: database.url,
+        DATA_DIR: dataDir,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        SEED_DEMO: 'true',
+      });
+      try {
+        const url = await waitForUrl(server.output);
+        expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+        const login = await fetch(`${url}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': 'trace-42' },
+          body: JSON.stringify({ username: 'alice@example.com', password: 'demo-password-123' }),
+        });
+        expect(login.status).toBe(200);
+        const { token } = (await login.json()) as { token: string };
+        const profile = await fetch(`${url}/api/v1/auth/profile`, { headers: { authorization: `Bearer ${token}` } });
+        expect(profile.status).toBe(200);
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+      const { code } = await server.exit;
+      expect(code).toBe(0);
+
+      const lines = server.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const loginLog = lines.find((line) => (line.req as { id?: string } | undefined)?.id === 'trace-42');
+      expect(loginLog).toMatchObject({ res: { statusCode: 200 } });
+      expect(server.output()).not.toMatch(/Bearer ey/);
+      expect(server.output()).not.toContain('demo-password-123"');
+      expect(server.output()).toContain('"authorization":"[Redacted]"');
+    });
+  });
+});
