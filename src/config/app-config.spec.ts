@@ -31,7 +31,9 @@ describe('loadConfig', () => {
 
   it('does not seed demo data by default on an external database', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/ims' }).seedDemo).toBe(false);
-    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/ims', SEED_DEMO: 'true' }).seedDemo).toBe(true);
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/ims', SEED_DEMO: 'true' }).seedDemo,
+    ).toBe(true);
   });
 
   it('parses durations, booleans, numbers and lists', () => {
@@ -54,16 +56,22 @@ describe('loadConfig', () => {
   it('names the variable and the expected form for each wrong value', () => {
     expect(failure({ PORT: 'abc' })).toBe('PORT must be an integer between 0 and 65535');
     expect(failure({ PORT: '70000' })).toBe('PORT must be an integer between 0 and 65535');
-    expect(failure({ ACCESS_TOKEN_TTL: '30' })).toBe('ACCESS_TOKEN_TTL must be a duration like 30m, 12h or 7d');
+    expect(failure({ ACCESS_TOKEN_TTL: '30' })).toBe(
+      'ACCESS_TOKEN_TTL must be a duration like 30m, 12h or 7d',
+    );
     expect(failure({ DB_MIGRATE: 'yes' })).toBe('DB_MIGRATE must be true or false');
     expect(failure({ DATABASE_URL: 'mysql://x' })).toBe(
       'DATABASE_URL must be a URL like postgres://user:password@host:5432/database',
     );
-    expect(failure({ LOG_LEVEL: 'loud' })).toBe('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
+    expect(failure({ LOG_LEVEL: 'loud' })).toBe(
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    );
     expect(failure({ CORS_ORIGINS: 'app.example' })).toBe(
       'CORS_ORIGINS must be * or a comma-separated list of http(s) origins',
     );
-    expect(failure({ JWT_PRIVATE_KEY: 'not a key' })).toBe('JWT_PRIVATE_KEY must be an RSA private key in PEM form');
+    expect(failure({ JWT_PRIVATE_KEY: 'not a key' })).toBe(
+      'JWT_PRIVATE_KEY must be an RSA private key in PEM form',
+    );
   });
 
   it('refuses one half of the JWT key pair', async () => {
@@ -73,7 +81,9 @@ describe('loadConfig', () => {
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     });
-    expect(failure({ JWT_PRIVATE_KEY: privateKey })).toBe('JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together');
+    expect(failure({ JWT_PRIVATE_KEY: privateKey })).toBe(
+      'JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together',
+    );
   });
 
   it('accepts PEM keys given on one line with \\n escapes', async () => {

@@ -29,7 +29,8 @@ export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOpti
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     migrationsRun: false,
-    logging: ['error', 'migration'],
+    // Failed queries reach the exception filter, which logs them with parameters redacted.
+    logging: ['migration'],
     poolSize: options.poolSize ?? 10,
     applicationName: options.applicationName ?? 'interaction-api',
     extra: {

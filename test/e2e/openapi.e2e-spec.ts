@@ -28,10 +28,17 @@ describe('the OpenAPI document', () => {
       paths: Record<string, Record<string, { security?: unknown[] }>>;
       components: { securitySchemes: Record<string, unknown> };
     }>();
-    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
     expect(document.paths['/api/v1/auth/profile'].get.security).toEqual([{ bearer: [] }]);
     expect(document.paths['/api/v1/auth/login'].post.security).toEqual([]);
-    expect(Object.keys(document.paths).filter((path) => path.startsWith('/api/') && !path.startsWith('/api/v1/'))).toEqual([]);
+    expect(
+      Object.keys(document.paths).filter(
+        (path) => path.startsWith('/api/') && !path.startsWith('/api/v1/'),
+      ),
+    ).toEqual([]);
   });
 
   it('renders the Swagger UI at /docs', async () => {

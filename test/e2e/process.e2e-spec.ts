@@ -13,16 +13,22 @@ interface Exit {
   stderr: string;
 }
 
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<Exit> } {
+function start(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<Exit>;
+} {
   const child = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<Exit>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<Exit>((resolve) =>
+    child.once('exit', (code) => resolve({ code, stderr })),
+  );
   return { child, output: () => stdout, exit };
 }
 
@@ -50,7 +56,9 @@ describe('the server process', () => {
     const { exit } = start({ ACCESS_TOKEN_TTL: 'half an hour' });
     const { code, stderr } = await exit;
     expect(code).toBe(1);
-    expect(stderr).toBe('Configuration error: ACCESS_TOKEN_TTL must be a duration like 30m, 12h or 7d\n');
+    expect(stderr).toBe(
+      'Configuration error: ACCESS_TOKEN_TTL must be a duration like 30m, 12h or 7d\n',
+    );
   });
 
   describe('on a real database', () => {
@@ -84,7 +92,9 @@ describe('the server process', () => {
         });
         expect(login.status).toBe(200);
         const { token } = (await login.json()) as { token: string };
-        const profile = await fetch(`${url}/api/v1/auth/profile`, { headers: { authorization: `Bearer ${token}` } });
+        const profile = await fetch(`${url}/api/v1/auth/profile`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         expect(profile.status).toBe(200);
       } finally {
         server.child.kill('SIGTERM');
@@ -92,8 +102,14 @@ describe('the server process', () => {
       const { code } = await server.exit;
       expect(code).toBe(0);
 
-      const lines = server.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-      const loginLog = lines.find((line) => (line.req as { id?: string } | undefined)?.id === 'trace-42');
+      const lines = server
+        .output()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const loginLog = lines.find(
+        (line) => (line.req as { id?: string } | undefined)?.id === 'trace-42',
+      );
       expect(loginLog).toMatchObject({ res: { statusCode: 200 } });
       expect(server.output()).not.toMatch(/Bearer ey/);
       expect(server.output()).not.toContain('demo-password-123"');

@@ -39,7 +39,10 @@ function listRoutes(testApp: TestApp): RouteEntry[] {
         route: `${controller.name}.${name}`,
         method,
         url,
-        policy: reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [handler, controller]),
+        policy: reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [
+          handler,
+          controller,
+        ]),
       });
     }
   }
@@ -60,7 +63,11 @@ describe('every route declares and enforces its access policy', () => {
 
   it('finds the routes of every controller', () => {
     expect(routes.map((entry) => `${entry.method} ${entry.url}`)).toEqual(
-      expect.arrayContaining(['POST /api/v1/auth/login', 'GET /api/v1/sites/1', 'GET /health/ready']),
+      expect.arrayContaining([
+        'POST /api/v1/auth/login',
+        'GET /api/v1/sites/1',
+        'GET /health/ready',
+      ]),
     );
     expect(routes.length).toBeGreaterThanOrEqual(14);
   });
@@ -73,7 +80,7 @@ describe('every route declares and enforces its access policy', () => {
   it('answers 401 without a token on every authenticated route', async () => {
     const unprotected: string[] = [];
     for (const entry of routes.filter((candidate) => candidate.policy?.kind === 'authenticated')) {
-      const response = await testApp.request({ method: entry.method as 'GET', url: entry.url, payload: {} });
+      const response = await testApp.request({ method: entry.method, url: entry.url, payload: {} });
       if (response.statusCode !== 401) {
         unprotected.push(`${entry.method} ${entry.url} -> ${response.statusCode}`);
       }
@@ -82,7 +89,9 @@ describe('every route declares and enforces its access policy', () => {
   });
 
   it('keeps the public routes to the known list', () => {
-    const publicRoutes = routes.filter((entry) => entry.policy?.kind === 'public').map((entry) => entry.route);
+    const publicRoutes = routes
+      .filter((entry) => entry.policy?.kind === 'public')
+      .map((entry) => entry.route);
     expect(publicRoutes.sort()).toEqual(
       [
         'AuthController.confirmPasswordReset',

@@ -21,7 +21,8 @@ describe('sites', () => {
     await testApp.close();
   });
 
-  const get = (url: string, headers = bearer(token)) => testApp.request({ method: 'GET', url, headers });
+  const get = (url: string, headers = bearer(token)) =>
+    testApp.request({ method: 'GET', url, headers });
 
   it('lists every site, as the API document says', async () => {
     const response = await get('/api/v1/sites');
@@ -37,7 +38,9 @@ describe('sites', () => {
   it("returns a site of the caller's", async () => {
     const response = await get(`/api/v1/sites/${north.id}`);
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ site: { id: north.id, name: 'North', description: 'Northern office' } });
+    expect(response.json()).toEqual({
+      site: { id: north.id, name: 'North', description: 'Northern office' },
+    });
   });
 
   it('answers 403 FORBIDDEN for an existing site the caller does not belong to', async () => {

@@ -4,7 +4,11 @@ import type { User } from '../../src/auth/entities/user.entity';
 import { TEST_PASSWORD } from './factories';
 import type { TestApp } from './test-app';
 
-export async function login(testApp: TestApp, user: Pick<User, 'username'>, password = TEST_PASSWORD): Promise<LoginResponseDto> {
+export async function login(
+  testApp: TestApp,
+  user: Pick<User, 'username'>,
+  password = TEST_PASSWORD,
+): Promise<LoginResponseDto> {
   const response = await testApp.request({
     method: 'POST',
     url: '/api/v1/auth/login',
@@ -23,7 +27,9 @@ export function expectError(
   status: number,
   code: string,
 ): { code: string; message: string; details?: Record<string, string> } {
-  const body = response.json<{ error: { code: string; message: string; details?: Record<string, string> } }>();
+  const body = response.json<{
+    error: { code: string; message: string; details?: Record<string, string> };
+  }>();
   expect({ status: response.statusCode, code: body.error?.code }).toEqual({ status, code });
   expect(typeof body.error.message).toBe('string');
   return body.error;

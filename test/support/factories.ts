@@ -15,11 +15,18 @@ async function testPasswordHash(): Promise<string> {
   return cachedHash;
 }
 
-export async function makeSite(dataSource: DataSource, overrides: Partial<Site> = {}): Promise<Site> {
+export async function makeSite(
+  dataSource: DataSource,
+  overrides: Partial<Site> = {},
+): Promise<Site> {
   sequence += 1;
   const repository = dataSource.getRepository(Site);
   return repository.save(
-    repository.create({ name: `Site ${sequence}`, description: `Description of site ${sequence}`, ...overrides }),
+    repository.create({
+      name: `Site ${sequence}`,
+      description: `Description of site ${sequence}`,
+      ...overrides,
+    }),
   );
 }
 

@@ -49,7 +49,9 @@ async function recreateTemplate(adminUrl: string): Promise<void> {
   } finally {
     await admin.end();
   }
-  const dataSource = new DataSource(buildDataSourceOptions({ url: withDatabase(adminUrl, TEMPLATE_DATABASE) }));
+  const dataSource = new DataSource(
+    buildDataSourceOptions({ url: withDatabase(adminUrl, TEMPLATE_DATABASE) }),
+  );
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'all' });

@@ -19,7 +19,9 @@ export class SmtpCatcher {
     onData: (stream, _session, callback) => {
       simpleParser(stream)
         .then((parsed) => {
-          const to = [parsed.to ?? []].flat().flatMap((address) => address.value.map((entry) => entry.address ?? ''));
+          const to = [parsed.to ?? []]
+            .flat()
+            .flatMap((address) => address.value.map((entry) => entry.address ?? ''));
           this.mails.push({ to, subject: parsed.subject ?? '', text: parsed.text ?? '' });
           this.waiters.splice(0).forEach((wake) => wake());
           callback();

@@ -32,11 +32,16 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     ...env,
     DATABASE_URL: database.url,
   });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), {
-    ...APP_OPTIONS,
-    logger: false,
-  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(
+    createFastifyAdapter(config),
+    {
+      ...APP_OPTIONS,
+      logger: false,
+    },
+  );
   await setupApp(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

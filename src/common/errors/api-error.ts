@@ -1,4 +1,4 @@
-import { ErrorCode, STATUS_OF } from './error-code';
+import { type ErrorCode, STATUS_OF } from './error-code';
 
 export type ErrorDetails = Record<string, string>;
 

@@ -8,11 +8,22 @@ import { toErrorResponse } from './error-response';
 describe('toErrorResponse', () => {
   it('sends an ApiError with the status of its code, its details and headers', () => {
     const response = toErrorResponse(
-      new ApiError(ErrorCode.SITE_CONTEXT_REQUIRED, 'Select a site', { site_id: 'required' }, { 'X-A': '1' }),
+      new ApiError(
+        ErrorCode.SITE_CONTEXT_REQUIRED,
+        'Select a site',
+        { site_id: 'required' },
+        { 'X-A': '1' },
+      ),
     );
     expect(response).toEqual({
       status: 403,
-      body: { error: { code: 'SITE_CONTEXT_REQUIRED', message: 'Select a site', details: { site_id: 'required' } } },
+      body: {
+        error: {
+          code: 'SITE_CONTEXT_REQUIRED',
+          message: 'Select a site',
+          details: { site_id: 'required' },
+        },
+      },
       headers: { 'X-A': '1' },
       unexpected: false,
     });
@@ -35,7 +46,9 @@ describe('toErrorResponse', () => {
   });
 
   it('answers 503 with Retry-After when the database refuses connections', () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
     expect(toErrorResponse(refused)).toMatchObject({
       status: 503,
       body: { error: { code: 'SERVICE_UNAVAILABLE' } },

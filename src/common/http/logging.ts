@@ -14,6 +14,9 @@ export const REDACTED_PATHS = [
   '*.refresh_token',
   '*.access_token',
   '*.passwordHash',
+  // A failed query's bound values may be password hashes or token hashes.
+  'err.parameters',
+  'err.driverError.parameters',
 ];
 
 export function loggerParams(config: Pick<AppConfig, 'logLevel'>): Params {
@@ -30,7 +33,11 @@ export function loggerParams(config: Pick<AppConfig, 'logLevel'>): Params {
       },
       autoLogging: {
         ignore: (request) =>
-          ((request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '').startsWith('/health'),
+          (
+            (request as IncomingMessage & { originalUrl?: string }).originalUrl ??
+            request.url ??
+            ''
+          ).startsWith('/health'),
       },
       serializers: {
         req: (request: {

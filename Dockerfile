@@ -1,0 +1,70 @@
+# syntax=docker/dockerfile:1
+#
+# Production image of the Interaction API. See docs/deployment.md.
+#
+#   docker build -t ims .
+#   docker run -p 3000:3000 -e DATABASE_URL=postgres://... -e JWT_PRIVATE_KEY=... -e JWT_PUBLIC_KEY=... ims
+#
+# The container needs an external PostgreSQL 14+ (DATABASE_URL): the embedded server used in
+# development must run as root (it creates its own `postgres` OS user), and this image runs as
+# the unprivileged `node` user.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- toolchain: npm 11 (honours package.json "allowScripts") and what node-gyp needs ----------
+# argon2's prebuilt binaries declare N-API 10, which Node 20 does not have (loading them crashes
+# the process), so its approved install script (node-gyp-build) compiles it from source here.
+FROM ${NODE_IMAGE} AS toolchain
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/* \
+ && npm install -g npm@11.19.1 \
+ && npm cache clean --force
+# Node's headers ship in the image; without this node-gyp would download them.
+ENV npm_config_nodedir=/usr/local \
+    npm_config_update_notifier=false \
+    npm_config_fund=false \
+    npm_config_audit=false
+WORKDIR /app
+
+# ---- production dependencies only --------------------------------------------------------------
+# --omit=optional drops the embedded PostgreSQL binaries (@embedded-postgres/<platform>, ~60 MB):
+# the app loads that package only when DATABASE_URL is absent, which the entrypoint refuses.
+FROM toolchain AS deps
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional \
+ && node -e "require('argon2').hash('probe').then(() => console.log('argon2 loads'))" \
+ && npm cache clean --force
+
+# ---- compile TypeScript -> dist/ ---------------------------------------------------------------
+FROM toolchain AS build
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
+COPY src ./src
+RUN npm run build
+
+# ---- runtime -----------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    HOST=0.0.0.0 \
+    DATA_DIR=/app/data
+WORKDIR /app
+COPY --chown=root:root package.json package-lock.json ./
+COPY --chown=root:root --from=deps /app/node_modules ./node_modules
+COPY --chown=root:root --from=build /app/dist ./dist
+# Code stays root-owned and read-only to the app; only DATA_DIR is writable (JWT key pair
+# fallback when JWT_PRIVATE_KEY/JWT_PUBLIC_KEY are not set).
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3000
+
+# No curl in slim images: node does the probe. Ready = the process serves and the database answers.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "require('http').get('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1)).setTimeout(4000, () => process.exit(1))"]
+
+# Refuse to start without DATABASE_URL (the app would otherwise try the embedded server), then
+# exec so node is PID 1 and receives SIGTERM itself; the app drains and exits on SIGTERM/SIGINT.
+ENTRYPOINT ["/bin/sh", "-c", "if [ -z \"$DATABASE_URL\" ]; then echo 'DATABASE_URL is required (postgres://user:pass@host:5432/db, PostgreSQL 14+)' >&2; exit 64; fi; exec \"$@\"", "--"]
+CMD ["node", "dist/src/main.js"]
