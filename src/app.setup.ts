@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { AppValidationPipe } from './common/errors/validation.pipe';
 import { REQUEST_ID_HEADER, requestIdOf } from './common/http/request-id';
+import { UnknownQueryGuard } from './common/http/unknown-query.guard';
 import type { AppConfig } from './config/app-config';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 
@@ -53,6 +54,7 @@ export async function setupApp(app: NestFastifyApplication, config: AppConfig): 
   configureRouting(app);
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalGuards(new UnknownQueryGuard());
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain']);

@@ -70,6 +70,11 @@ describe('sites', () => {
     expect((await get('/api/sites')).json()).toEqual((await get('/api/v1/sites')).json());
   });
 
+  it('answers 400 naming a query parameter the endpoint does not take', async () => {
+    const error = expectError(await get('/api/v1/sites?pagesize=5'), 400, 'BAD_REQUEST');
+    expect(error.details).toEqual({ pagesize: 'is not a parameter of this endpoint' });
+  });
+
   it('requires a token on every sites endpoint', async () => {
     for (const url of ['/api/v1/sites', `/api/v1/sites/${north.id}`, '/api/v1/users/sites']) {
       expectError(await get(url, {}), 401, 'UNAUTHORIZED');
