@@ -6,6 +6,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { InteractionsModule } from './interactions/interactions.module';
 import { SitesModule } from './sites/sites.module';
 
 @Module({})
@@ -20,6 +21,7 @@ export class AppModule {
         HealthModule,
         AuthModule,
         SitesModule,
+        InteractionsModule,
       ],
     };
   }

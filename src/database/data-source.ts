@@ -4,10 +4,21 @@ import { PasswordResetToken } from '../auth/entities/password-reset-token.entity
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
 import { Session } from '../auth/entities/session.entity';
 import { User } from '../auth/entities/user.entity';
+import { IdempotencyKey } from '../common/http/idempotency-key.entity';
+import { Interaction } from '../interactions/entities/interaction.entity';
 import { SiteMembership } from '../sites/entities/site-membership.entity';
 import { Site } from '../sites/entities/site.entity';
 
-export const ENTITIES = [User, Session, RefreshToken, PasswordResetToken, Site, SiteMembership];
+export const ENTITIES = [
+  User,
+  Session,
+  RefreshToken,
+  PasswordResetToken,
+  Site,
+  SiteMembership,
+  Interaction,
+  IdempotencyKey,
+];
 
 export interface DatabaseOptions {
   url: string;

@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { addRateLimitHeaders } from '../common/rate-limit/rate-limit.decorators';
+import { sortKeys } from '../common/json/sort-keys';
 
 const DESCRIPTION = `Record and search interactions (meetings, calls, e-mails…) across sites.
 
@@ -17,10 +19,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addTag('Auth', 'Log in, sessions, site context, password reset')
     .addTag('Sites', 'Organisational sites and memberships')
+    .addTag('Interactions', 'Meetings, calls, e-mails… of the current site')
     .addTag('Health', 'Liveness and readiness probes')
     .build();
   const document = SwaggerModule.createDocument(app, config);
   markPublicOperations(document);
+  addRateLimitHeaders(document);
   return sortKeys(document);
 }
 
@@ -34,19 +38,4 @@ function markPublicOperations(document: OpenAPIObject): void {
       }
     }
   }
-}
-
-/** Stable key order, so the committed file only changes when the contract does. */
-export function sortKeys<T>(value: T): T {
-  if (Array.isArray(value)) {
-    return value.map(sortKeys) as T;
-  }
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-    ) as T;
-  }
-  return value;
 }

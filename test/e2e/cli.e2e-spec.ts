@@ -266,7 +266,7 @@ describe('CLI', () => {
   });
 
   describe('seed:demo', () => {
-    it('seeds 3 sites and 3 users once and reports "already" the second time', async () => {
+    it('seeds 3 sites, 3 users and 20 interactions per site once and reports "already" the second time', async () => {
       const empty = await openDatabase();
       try {
         const first = await runCli(empty.dataSource, ['seed:demo']);
@@ -274,6 +274,11 @@ describe('CLI', () => {
         expect(first.stdout).toMatch(/^seeded demo data/);
         expect(await empty.dataSource.getRepository(Site).count()).toBe(3);
         expect(await empty.dataSource.getRepository(User).count()).toBe(3);
+        const perSite = await empty.dataSource.query<Array<{ count: string; future: string }>>(
+          'SELECT count(*), count(*) FILTER (WHERE start_datetime > now()) AS future FROM interactions GROUP BY site_id',
+        );
+        expect(perSite.map((row) => Number(row.count))).toEqual([20, 20, 20]);
+        expect(perSite.every((row) => Number(row.future) > 0 && Number(row.future) < 20)).toBe(true);
 
         const second = await runCli(empty.dataSource, ['seed:demo']);
         expect(second.stdout).toBe('users already exist: demo data not seeded\n');

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { User } from '../../src/auth/entities/user.entity';
+import { Interaction } from '../../src/interactions/entities/interaction.entity';
 import { hashPassword } from '../../src/auth/password-hasher';
 import { SiteMembership, type SiteRole } from '../../src/sites/entities/site-membership.entity';
 import { Site } from '../../src/sites/entities/site.entity';
@@ -50,4 +51,31 @@ export async function makeUser(
       .insert(options.sites.map(([site, role]) => ({ userId: user.id, siteId: site.id, role })));
   }
   return user;
+}
+
+export async function makeInteraction(
+  dataSource: DataSource,
+  owner: { site: Site; user: User },
+  overrides: Partial<Interaction> = {},
+): Promise<Interaction> {
+  sequence += 1;
+  const repository = dataSource.getRepository(Interaction);
+  const start =
+    overrides.startDatetime ?? new Date(Date.UTC(2024, 0, 1, 9, 0) + sequence * 3_600_000);
+  return repository.save(
+    repository.create({
+      title: `Interaction number ${sequence}`,
+      type: 'Meeting',
+      lead: 'Jane Doe',
+      startDatetime: start,
+      endDatetime: new Date(start.getTime() + 3_600_000),
+      timezone: 'UTC',
+      location: '',
+      description: '',
+      notes: '',
+      siteId: owner.site.id,
+      createdBy: owner.user.id,
+      ...overrides,
+    }),
+  );
 }

@@ -1,7 +1,8 @@
 import { CreateAuthAndSites1795619375657 } from './1795619375657-create-auth-and-sites';
+import { CreateInteractions1795620315727 } from './1795620315727-create-interactions';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so that the app, the CLI and
  * the tests (which run TypeScript through Vitest) load the same classes the same way.
  */
-export const MIGRATIONS = [CreateAuthAndSites1795619375657];
+export const MIGRATIONS = [CreateAuthAndSites1795619375657, CreateInteractions1795620315727];

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { User } from '../../auth/entities/user.entity';
 import { hashPassword } from '../../auth/password-hasher';
+import { Interaction } from '../../interactions/entities/interaction.entity';
 import { SiteMembership, type SiteRole } from '../../sites/entities/site-membership.entity';
 import { Site } from '../../sites/entities/site.entity';
 
@@ -41,7 +42,7 @@ const DEMO_USERS: Array<{ username: string; email: string; roles: Array<[number,
 ];
 
 /**
- * The demo data of DESIGN.md §5. Does nothing when any user exists, so it is safe at every start.
+ * The demo data of DESIGN.md §5: three sites, three users, 60 interactions. Does nothing when any user exists, so it is safe at every start.
  * Returns whether it seeded.
  */
 export async function seedDemoData(dataSource: DataSource): Promise<boolean> {
@@ -52,6 +53,7 @@ export async function seedDemoData(dataSource: DataSource): Promise<boolean> {
     }
     const sites = await insertSites(manager);
     const passwordHash = await hashPassword(DEMO_PASSWORD);
+    const users: User[] = [];
     for (const demo of DEMO_USERS) {
       const user = await manager.save(
         manager.create(User, { username: demo.username, email: demo.email, passwordHash }),
@@ -64,9 +66,66 @@ export async function seedDemoData(dataSource: DataSource): Promise<boolean> {
           role,
         })),
       );
+      users.push(user);
     }
+    await manager.insert(Interaction, demoInteractions(sites, users, new Date()));
     return true;
   });
+}
+
+const TOPICS = [
+  ['Team Kickoff Meeting', 'Meeting', 'Conference Room A'],
+  ['Quarterly Business Review', 'Meeting', 'Board Room'],
+  ['Supplier pricing call', 'Call', ''],
+  ['Follow-up on proposal', 'Email', ''],
+  ['Product demo for prospect', 'Video Call', 'Online'],
+  ['Site visit: new warehouse', 'Visit', 'Warehouse 4'],
+  ['Regional trade fair', 'Event', 'Exhibition Centre'],
+  ['Contract renewal discussion', 'Call', ''],
+  ['Onboarding session', 'Video Call', 'Online'],
+  ['Customer feedback workshop', 'Meeting', 'Training Room 2'],
+] as const;
+const LEADS = [
+  'John Smith',
+  'Jane Doe',
+  'Maria Garcia',
+  'Wei Chen',
+  'Amara Okafor',
+  'Lars Nilsson',
+];
+const ZONES = ['America/New_York', 'America/Los_Angeles', 'Europe/London', 'UTC'];
+
+/**
+ * 60 interactions, 20 per site, spread from six weeks ago to six weeks ahead of `now`, so the
+ * upcoming and recent views have content. Deterministic apart from `now`.
+ */
+function demoInteractions(sites: Site[], users: User[], now: Date): Array<Partial<Interaction>> {
+  const hour = 3_600_000;
+  const day = 24 * hour;
+  const rows: Array<Partial<Interaction>> = [];
+  for (let index = 0; index < 60; index += 1) {
+    const site = sites[index % sites.length];
+    const [title, type, location] = TOPICS[index % TOPICS.length];
+    const dayOffset = Math.round((index - 30) * 1.4);
+    const start = new Date(
+      Math.floor(now.getTime() / day) * day + dayOffset * day + (9 + (index % 8)) * hour,
+    );
+    const creator = site.id === sites[2].id ? users[0] : users[index % 2];
+    rows.push({
+      siteId: site.id,
+      title: `${title} #${index + 1}`,
+      type,
+      lead: LEADS[index % LEADS.length],
+      startDatetime: start,
+      endDatetime: new Date(start.getTime() + (1 + (index % 3)) * 30 * 60_000),
+      timezone: ZONES[index % ZONES.length],
+      location,
+      description: `${type} about ${title.toLowerCase()}.`,
+      notes: index % 4 === 0 ? 'Send minutes to all participants' : '',
+      createdBy: creator.id,
+    });
+  }
+  return rows;
 }
 
 async function insertSites(manager: EntityManager): Promise<Site[]> {

@@ -1,0 +1,47 @@
+import { DateTime, IANAZone } from 'luxon';
+
+/** `2023-06-12T10:00`, `…:00`, `…:00.123`, optionally followed by `Z` or `±hh:mm`. */
+export const ISO_DATETIME =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const HAS_OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** The canonical IANA name (`america/new_york` → `America/New_York`), or undefined if unknown. */
+export function canonicalTimeZone(name: string): string | undefined {
+  if (!IANAZone.isValidZone(name)) {
+    return undefined;
+  }
+  return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+}
+
+export type ParsedInstant = { ok: true; instant: Date } | { ok: false; reason: string };
+
+/**
+ * A datetime with an offset is taken as is; one without is wall-clock time in `timeZone`
+ * (DESIGN.md §6). A wall-clock time that does not exist there (skipped by a DST change) is refused
+ * rather than silently moved.
+ */
+export function parseInstant(value: string, timeZone: string): ParsedInstant {
+  if (!ISO_DATETIME.test(value)) {
+    return { ok: false, reason: 'must be an ISO 8601 date-time such as 2023-06-12T10:00:00Z' };
+  }
+  if (HAS_OFFSET.test(value)) {
+    const parsed = DateTime.fromISO(value, { setZone: true });
+    return parsed.isValid
+      ? { ok: true, instant: parsed.toJSDate() }
+      : { ok: false, reason: 'is not a valid date-time' };
+  }
+  const local = DateTime.fromISO(value, { zone: timeZone });
+  if (!local.isValid) {
+    return { ok: false, reason: 'is not a valid date-time' };
+  }
+  const wallClock = DateTime.fromISO(value, { zone: 'UTC' });
+  if (
+    local.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS") !== wallClock.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS")
+  ) {
+    return {
+      ok: false,
+      reason: `does not exist in ${timeZone} (skipped by a daylight-saving change)`,
+    };
+  }
+  return { ok: true, instant: local.toJSDate() };
+}

@@ -1,0 +1,215 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotModifiedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Authenticated, CurrentPrincipal } from '../common/auth/access.decorators';
+import type { Principal } from '../common/auth/principal';
+import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
+import { matchesIfNoneMatch } from '../common/http/etag';
+import { IdempotencyService } from '../common/http/idempotency.service';
+import { IdParamPipe } from '../common/http/id-param.pipe';
+import { SUCCESS, SuccessDto } from '../common/http/success.dto';
+import { InteractionListResponseDto, InteractionResponseDto } from './dto/interaction.dto';
+import { InteractionInputDto, InteractionPatchDto } from './dto/interaction-input.dto';
+import { ListInteractionsQueryDto } from './dto/list-interactions-query.dto';
+import { InteractionsService, type VersionedInteraction } from './interactions.service';
+
+const ETAG_HEADER = {
+  ETag: {
+    description: 'Version of the returned interaction; send it back in If-Match',
+    schema: { type: 'string' },
+  },
+};
+const IF_MATCH = ApiHeader({
+  name: 'If-Match',
+  required: false,
+  description:
+    'ETag of the version you read; if the record changed since, the request fails with 412',
+});
+const ID_PARAM = ApiParam({ name: 'id', type: Number, example: 1 });
+const INTERACTION_ID = new IdParamPipe(Number.MAX_SAFE_INTEGER);
+
+@ApiTags('Interactions')
+@Controller('interactions')
+export class InteractionsController {
+  constructor(private readonly interactions: InteractionsService) {}
+
+  @Get()
+  @Authenticated({ siteRole: 'viewer' })
+  @ApiOperation({
+    operationId: 'interactions_list',
+    summary: 'List the interactions of the current site',
+    description:
+      'Newest first (start_datetime, then id, descending). `search` filters by substring.',
+  })
+  @ApiOkResponse({ type: InteractionListResponseDto })
+  @ApiErrorResponses(400)
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListInteractionsQueryDto,
+  ): Promise<InteractionListResponseDto> {
+    return this.interactions.list(principal, query);
+  }
+
+  @Post()
+  @Authenticated({ siteRole: 'member' })
+  @ApiOperation({
+    operationId: 'interactions_create',
+    summary: 'Create an interaction in the current site',
+    description:
+      'With an Idempotency-Key, a retry with the same key and body returns the first response (header `Idempotent-Replayed: true`) and creates nothing.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Up to 255 visible ASCII characters, unique per intended creation; kept 24 hours per user',
+  })
+  @ApiCreatedResponse({ type: InteractionResponseDto, headers: ETAG_HEADER })
+  @ApiErrorResponses(400, [
+    422,
+    'Validation failed (VALIDATION_ERROR) or key reused with another body (IDEMPOTENCY_KEY_REUSED)',
+  ])
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: InteractionInputDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InteractionResponseDto> {
+    if (idempotencyKey !== undefined) {
+      IdempotencyService.assertKeyFormat(idempotencyKey);
+    }
+    const created = await this.interactions.create(principal, body, idempotencyKey);
+    void reply.status(201).header('ETag', created.etag);
+    if (created.replayed) {
+      void reply.header('Idempotent-Replayed', 'true');
+    }
+    return { interaction: created.interaction };
+  }
+
+  @Get(':id')
+  @Authenticated({ siteRole: 'viewer' })
+  @ApiOperation({
+    operationId: 'interactions_get',
+    summary: 'Get one interaction of the current site',
+  })
+  @ID_PARAM
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description: 'ETag you hold; 304 if it is current',
+  })
+  @ApiOkResponse({ type: InteractionResponseDto, headers: ETAG_HEADER })
+  @ApiNotModifiedResponse({ description: 'The ETag in If-None-Match is current' })
+  @ApiErrorResponses(400, [404, 'No such interaction in the current site (NOT_FOUND)'])
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', INTERACTION_ID) id: number,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InteractionResponseDto | undefined> {
+    const found = await this.interactions.get(principal, id);
+    if (matchesIfNoneMatch(ifNoneMatch, found.etag)) {
+      void reply.status(304).header('ETag', found.etag);
+      return undefined;
+    }
+    return withEtag(reply, found);
+  }
+
+  @Put(':id')
+  @Authenticated({ siteRole: 'member' })
+  @ApiOperation({
+    operationId: 'interactions_replace',
+    summary: 'Replace an interaction (every required field)',
+    description: 'Members may change the interactions they created; managers any in the site.',
+  })
+  @ID_PARAM
+  @IF_MATCH
+  @ApiOkResponse({ type: InteractionResponseDto, headers: ETAG_HEADER })
+  @ApiErrorResponses(
+    400,
+    404,
+    [412, 'If-Match does not match the current ETag (PRECONDITION_FAILED)'],
+    422,
+  )
+  async replace(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', INTERACTION_ID) id: number,
+    @Body() body: InteractionInputDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InteractionResponseDto> {
+    return withEtag(reply, await this.interactions.replace(principal, id, body, ifMatch));
+  }
+
+  @Patch(':id')
+  @Authenticated({ siteRole: 'member' })
+  @ApiOperation({
+    operationId: 'interactions_update',
+    summary: 'Change some fields of an interaction',
+    description: 'Only the fields given change; null clears location, description or notes.',
+  })
+  @ID_PARAM
+  @IF_MATCH
+  @ApiOkResponse({ type: InteractionResponseDto, headers: ETAG_HEADER })
+  @ApiErrorResponses(
+    400,
+    404,
+    [412, 'If-Match does not match the current ETag (PRECONDITION_FAILED)'],
+    422,
+  )
+  async patch(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', INTERACTION_ID) id: number,
+    @Body() body: InteractionPatchDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InteractionResponseDto> {
+    return withEtag(reply, await this.interactions.patch(principal, id, body, ifMatch));
+  }
+
+  @Delete(':id')
+  @Authenticated({ siteRole: 'member' })
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'interactions_delete', summary: 'Delete an interaction' })
+  @ID_PARAM
+  @IF_MATCH
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrorResponses(400, 404, [
+    412,
+    'If-Match does not match the current ETag (PRECONDITION_FAILED)',
+  ])
+  async remove(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', INTERACTION_ID) id: number,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<SuccessDto> {
+    await this.interactions.remove(principal, id, ifMatch);
+    return SUCCESS;
+  }
+}
+
+function withEtag(reply: FastifyReply, found: VersionedInteraction): InteractionResponseDto {
+  void reply.header('ETag', found.etag);
+  return { interaction: found.interaction };
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdempotencyService } from '../common/http/idempotency.service';
+import { Interaction } from './entities/interaction.entity';
+import { InteractionFieldRules } from './interaction-fields';
+import { InteractionsController } from './interactions.controller';
+import { InteractionsService } from './interactions.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Interaction])],
+  controllers: [InteractionsController],
+  providers: [InteractionsService, InteractionFieldRules, IdempotencyService],
+  exports: [InteractionsService],
+})
+export class InteractionsModule {}
