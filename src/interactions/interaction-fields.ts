@@ -37,6 +37,15 @@ export class InteractionFieldRules {
     );
   }
 
+  /** The canonical spelling of a configured type, matched case-insensitively; undefined if unknown. */
+  canonicalType(type: string): string | undefined {
+    return this.canonicalTypes.get(type.toLowerCase());
+  }
+
+  get typeNames(): string[] {
+    return [...this.canonicalTypes.values()];
+  }
+
   /** POST and PUT: a complete record. */
   fromInput(input: InteractionInputDto): InteractionFields {
     return this.resolve(input, undefined);
@@ -62,7 +71,7 @@ export class InteractionFieldRules {
     const type =
       input.type == null ? current?.type : this.canonicalTypes.get(input.type.toLowerCase());
     if (type === undefined) {
-      details.type ??= `type must be one of ${[...this.canonicalTypes.values()].join(', ')}`;
+      details.type ??= `type must be one of ${this.typeNames.join(', ')}`;
     }
     const start = this.instant(
       input.start_datetime,

@@ -10,6 +10,6 @@ import { InteractionsService } from './interactions.service';
   imports: [TypeOrmModule.forFeature([Interaction])],
   controllers: [InteractionsController],
   providers: [InteractionsService, InteractionFieldRules, IdempotencyService],
-  exports: [InteractionsService],
+  exports: [InteractionFieldRules],
 })
 export class InteractionsModule {}

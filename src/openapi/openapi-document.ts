@@ -20,6 +20,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('Auth', 'Log in, sessions, site context, password reset')
     .addTag('Sites', 'Organisational sites and memberships')
     .addTag('Interactions', 'Meetings, calls, e-mails… of the current site')
+    .addTag('Search', 'Free text, filters, date ranges and time windows in the current site')
     .addTag('Health', 'Liveness and readiness probes')
     .build();
   const document = SwaggerModule.createDocument(app, config);

@@ -38,6 +38,20 @@ describe('the error envelope and HTTP hygiene', () => {
     );
   });
 
+  it('answers an over-long path parameter and a malformed URL in the envelope', async () => {
+    const tooLong = await testApp.request({
+      method: 'GET',
+      url: `/api/v1/sites/${'9'.repeat(300)}`,
+    });
+    expectError(tooLong, 414, 'BAD_REQUEST');
+    expect(tooLong.headers['x-request-id']).toBeDefined();
+    expectError(
+      await testApp.request({ method: 'GET', url: '/api/v1/sites/%E0%A4%A' }),
+      400,
+      'BAD_REQUEST',
+    );
+  });
+
   it('answers malformed JSON with 400 BAD_REQUEST', async () => {
     expectError(await postLogin('{"username": "a",'), 400, 'BAD_REQUEST');
   });

@@ -1,8 +1,13 @@
 import { CreateAuthAndSites1795619375657 } from './1795619375657-create-auth-and-sites';
 import { CreateInteractions1795620315727 } from './1795620315727-create-interactions';
+import { AddSearchIndexes1795621000000 } from './1795621000000-add-search-indexes';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so that the app, the CLI and
  * the tests (which run TypeScript through Vitest) load the same classes the same way.
  */
-export const MIGRATIONS = [CreateAuthAndSites1795619375657, CreateInteractions1795620315727];
+export const MIGRATIONS = [
+  CreateAuthAndSites1795619375657,
+  CreateInteractions1795620315727,
+  AddSearchIndexes1795621000000,
+];

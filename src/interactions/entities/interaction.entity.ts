@@ -14,7 +14,17 @@ import { Site } from '../../sites/entities/site.entity';
 
 @Entity({ name: 'interactions' })
 @Check('interactions_end_after_start_check', `"end_datetime" >= "start_datetime"`)
+// Indexes TypeORM cannot describe (DESC keys, GIN trigram) live in migrations; named here so the
+// schema diff leaves them alone.
 @Index('interactions_site_start_idx', { synchronize: false })
+@Index('interactions_site_end_idx', { synchronize: false })
+@Index('interactions_site_type_start_idx', { synchronize: false })
+@Index('interactions_title_trgm_idx', { synchronize: false })
+@Index('interactions_type_trgm_idx', { synchronize: false })
+@Index('interactions_lead_trgm_idx', { synchronize: false })
+@Index('interactions_location_trgm_idx', { synchronize: false })
+@Index('interactions_description_trgm_idx', { synchronize: false })
+@Index('interactions_notes_trgm_idx', { synchronize: false })
 export class Interaction {
   /** bigint in SQL; the pg driver returns it as a string, the DTO mapping makes it a number. */
   @PrimaryGeneratedColumn('identity', { name: 'id', type: 'bigint', generatedIdentity: 'ALWAYS' })

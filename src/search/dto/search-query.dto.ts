@@ -1,0 +1,58 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination/page-query.dto';
+
+const DATE_OR_DATETIME =
+  /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+export class TextSearchQueryDto extends PageQueryDto {
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 200,
+    example: 'kickoff',
+    description:
+      'Case-insensitive substring of title, type, lead, location, description or notes; % and _ are literal',
+  })
+  @IsString({ message: 'query must be a single string' })
+  @Length(1, 200, { message: 'query must be 1 to 200 characters long' })
+  query: string;
+}
+
+export class DateRangeQueryDto extends PageQueryDto {
+  @ApiProperty({
+    example: '2023-06-01',
+    description: 'YYYY-MM-DD (start of that day) or a full ISO 8601 date-time',
+  })
+  @IsString({ message: 'start_date must be a single value' })
+  @Matches(DATE_OR_DATETIME, { message: 'start_date must be YYYY-MM-DD or an ISO 8601 date-time' })
+  start_date: string;
+
+  @ApiProperty({
+    example: '2023-06-30',
+    description: 'YYYY-MM-DD (the whole day is included) or a full ISO 8601 date-time (exclusive)',
+  })
+  @IsString({ message: 'end_date must be a single value' })
+  @Matches(DATE_OR_DATETIME, { message: 'end_date must be YYYY-MM-DD or an ISO 8601 date-time' })
+  end_date: string;
+
+  @ApiPropertyOptional({
+    example: 'America/New_York',
+    description:
+      'IANA time zone in which dates and date-times without offset are read; default UTC',
+  })
+  @IsOptional()
+  @IsString({ message: 'timezone must be a single value' })
+  @MaxLength(64, { message: 'timezone must be an IANA time zone name' })
+  timezone?: string;
+}
+
+export class LimitQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 10, example: 10 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1, { message: 'limit must be between 1 and 50' })
+  @Max(50, { message: 'limit must be between 1 and 50' })
+  limit?: number;
+}

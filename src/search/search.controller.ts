@@ -1,0 +1,138 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentPrincipal } from '../common/auth/access.decorators';
+import type { Principal } from '../common/auth/principal';
+import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
+import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { RateTier } from '../common/rate-limit/rate-limit.decorators';
+import { AdvancedSearchDto } from './dto/advanced-search.dto';
+import { DateRangeQueryDto, LimitQueryDto, TextSearchQueryDto } from './dto/search-query.dto';
+import { InteractionWindowDto, SearchResultsDto } from './dto/search-results.dto';
+import { SearchService } from './search.service';
+
+@ApiTags('Search')
+@Controller('search')
+@RateTier('search')
+export class SearchController {
+  constructor(private readonly search: SearchService) {}
+
+  @Get('interactions')
+  @Authenticated({ siteRole: 'viewer' })
+  @ApiOperation({
+    operationId: 'search_text',
+    summary: 'Free-text search in the current site',
+    description:
+      'Case-insensitive substring of title, type, lead, location, description or notes. Newest first.',
+  })
+  @ApiOkResponse({ type: SearchResultsDto })
+  @ApiErrorResponses(400)
+  text(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: TextSearchQueryDto,
+  ): Promise<SearchResultsDto> {
+    return this.search.text(principal, query);
+  }
+
+  @Post('advanced')
+  @Authenticated({ siteRole: 'viewer' })
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'search_advanced',
+    summary: 'Search with filters, OR/NOT groups and sorting',
+    description:
+      'Filters are AND-ed; `{"any": [...]}`, `{"all": [...]}` and `{"not": item}` express OR, AND and NOT. Every error names its path, e.g. `filters[1].any[0].value`.',
+  })
+  @ApiOkResponse({ type: SearchResultsDto })
+  @ApiErrorResponses(422)
+  advanced(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: AdvancedSearchDto,
+  ): Promise<SearchResultsDto> {
+    return this.search.advanced(principal, body);
+  }
+
+  @Get('date-range')
+  @Authenticated({ siteRole: 'viewer' })
+  @ApiOperation({
+    operationId: 'search_date_range',
+    summary: 'Interactions overlapping a date range',
+    description:
+      'Dates are whole days (UTC unless `timezone` is given); an interaction is included when it starts before the range ends and ends after it starts. Oldest first.',
+  })
+  @ApiOkResponse({ type: SearchResultsDto })
+  @ApiErrorResponses(400)
+  dateRange(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: DateRangeQueryDto,
+  ): Promise<SearchResultsDto> {
+    return this.search.dateRange(principal, query);
+  }
+
+  @Get('type/:interaction_type')
+  @Authenticated({ siteRole: 'viewer' })
+  @ApiOperation({
+    operationId: 'search_by_type',
+    summary: 'Interactions of one type (case-insensitive)',
+  })
+  @ApiParam({
+    name: 'interaction_type',
+    example: 'Meeting',
+    description: 'One of the configured INTERACTION_TYPES',
+  })
+  @ApiOkResponse({ type: SearchResultsDto })
+  @ApiErrorResponses([400, 'Type outside the configured list, or bad paging (BAD_REQUEST)'])
+  byType(
+    @CurrentPrincipal() principal: Principal,
+    @Param('interaction_type') type: string,
+    @Query() query: PageQueryDto,
+  ): Promise<SearchResultsDto> {
+    return this.search.byType(principal, type, query);
+  }
+
+  @Get('lead/:lead')
+  @Authenticated({ siteRole: 'viewer' })
+  @ApiOperation({
+    operationId: 'search_by_lead',
+    summary: 'Interactions whose lead contains a name (case-insensitive)',
+  })
+  @ApiParam({ name: 'lead', example: 'Smith', description: '1 to 100 characters' })
+  @ApiOkResponse({ type: SearchResultsDto })
+  @ApiErrorResponses(400)
+  byLead(
+    @CurrentPrincipal() principal: Principal,
+    @Param('lead') lead: string,
+    @Query() query: PageQueryDto,
+  ): Promise<SearchResultsDto> {
+    return this.search.byLead(principal, lead, query);
+  }
+
+  @Get('upcoming')
+  @Authenticated({ siteRole: 'viewer' })
+  @ApiOperation({
+    operationId: 'search_upcoming',
+    summary: 'Next interactions: starting after now, soonest first',
+  })
+  @ApiOkResponse({ type: InteractionWindowDto })
+  @ApiErrorResponses(400)
+  upcoming(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: LimitQueryDto,
+  ): Promise<InteractionWindowDto> {
+    return this.search.upcoming(principal, query.limit);
+  }
+
+  @Get('recent')
+  @Authenticated({ siteRole: 'viewer' })
+  @ApiOperation({
+    operationId: 'search_recent',
+    summary: 'Latest finished interactions: ended by now, latest first',
+  })
+  @ApiOkResponse({ type: InteractionWindowDto })
+  @ApiErrorResponses(400)
+  recent(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: LimitQueryDto,
+  ): Promise<InteractionWindowDto> {
+    return this.search.recent(principal, query.limit);
+  }
+}
