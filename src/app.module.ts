@@ -7,6 +7,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InteractionsModule } from './interactions/interactions.module';
+import { SearchModule } from './search/search.module';
 import { SitesModule } from './sites/sites.module';
 
 @Module({})
@@ -22,6 +23,7 @@ export class AppModule {
         AuthModule,
         SitesModule,
         InteractionsModule,
+        SearchModule,
       ],
     };
   }

@@ -3,8 +3,10 @@ import helmet from '@fastify/helmet';
 import { VersioningType, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { toErrorResponse } from './common/errors/error-response';
 import { AppValidationPipe } from './common/errors/validation.pipe';
 import { REQUEST_ID_HEADER, requestIdOf } from './common/http/request-id';
 import { UnknownQueryGuard } from './common/http/unknown-query.guard';
@@ -26,14 +28,38 @@ const EXPOSED_HEADERS = [
  */
 export const APP_OPTIONS = { bodyParser: false, bufferLogs: true } as const;
 
-export function createFastifyAdapter(config: Pick<AppConfig, 'bodyLimitBytes'>): FastifyAdapter {
+export function createFastifyAdapter(
+  config: Pick<AppConfig, 'bodyLimitBytes' | 'trustProxy'>,
+): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
+    trustProxy: trustProxyOption(config.trustProxy),
     genReqId: requestIdOf,
     requestIdHeader: false,
     logger: false,
     rewriteUrl: (request: IncomingMessage) => versionedUrl(request.url ?? '/'),
+    // Long enough for every path parameter we validate ourselves (e.g. lead ≤ 100 characters).
+    maxParamLength: 200,
+    // Errors Fastify raises before routing (malformed URL, over-long parameter) get the envelope too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const response = toErrorResponse(error);
+      void reply
+        .status(response.status)
+        .headers({ ...response.headers, [REQUEST_ID_HEADER]: request.id })
+        .send(response.body);
+    },
   });
+}
+
+/**
+ * request.ip (the key of the per-IP rate limits) comes from X-Forwarded-For only through trusted
+ * proxies. Fastify 5 no longer honours a hop count (a number trusts nothing), so a count N becomes
+ * "trust the N nearest hops", as Express and earlier Fastify versions did.
+ */
+export function trustProxyOption(
+  trust: AppConfig['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
 /** `/api/x` is an alias of the canonical `/api/v1/x` (DESIGN.md §3). */
@@ -54,6 +80,7 @@ export async function setupApp(app: NestFastifyApplication, config: AppConfig): 
   configureRouting(app);
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
+  // Runs after AuthModule's APP_GUARDs (rate limit, then access), which Nest registered first.
   app.useGlobalGuards(new UnknownQueryGuard());
 
   const fastify = app.getHttpAdapter().getInstance();

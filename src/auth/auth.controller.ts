@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Public } from '../common/auth/access.decorators';
 import type { Principal } from '../common/auth/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
+import { RateTier } from '../common/rate-limit/rate-limit.decorators';
 import { SUCCESS, SuccessDto } from '../common/http/success.dto';
 import { SitesWithRoleResponseDto } from '../sites/dto/site.dto';
 import { SitesService } from '../sites/sites.service';
@@ -25,6 +26,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @RateTier('auth')
   @HttpCode(200)
   @ApiOperation({
     operationId: 'auth_login',
@@ -39,6 +41,7 @@ export class AuthController {
 
   @Post('refresh')
   @Public()
+  @RateTier('auth')
   @HttpCode(200)
   @ApiOperation({
     operationId: 'auth_refresh',
@@ -110,6 +113,7 @@ export class AuthController {
 
   @Post('password/reset')
   @Public()
+  @RateTier('auth')
   @HttpCode(200)
   @ApiOperation({
     operationId: 'auth_password_reset_request',
@@ -126,6 +130,7 @@ export class AuthController {
 
   @Post('password/reset/confirm')
   @Public()
+  @RateTier('auth')
   @HttpCode(200)
   @ApiOperation({
     operationId: 'auth_password_reset_confirm',

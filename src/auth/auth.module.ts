@@ -3,6 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessGuard } from '../common/auth/access.guard';
+import { RateLimitGuard } from '../common/rate-limit/rate-limit.guard';
+import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { AppConfig } from '../config/app-config';
 import { SitesModule } from '../sites/sites.module';
 import { AuthController } from './auth.controller';
@@ -26,6 +28,7 @@ import { TokenService } from './token.service';
     TypeOrmModule.forFeature([User, Session, RefreshToken, PasswordResetToken]),
     JwtModule.register({}),
     SitesModule,
+    RateLimitModule,
   ],
   controllers: [AuthController, JwksController],
   providers: [
@@ -34,6 +37,11 @@ import { TokenService } from './token.service';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => loadJwtKeys(config),
     },
+    // The global guard chain, in this order (Nest runs APP_GUARDs in registration order, and
+    // before the guards app.setup.ts adds with useGlobalGuards): the rate limit first, so every
+    // limited response carries its headers and bad tokens are counted by IP; then the access
+    // policy, which reuses the principal the rate-limit guard resolved.
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AccessGuard },
     AuthService,
     SessionsService,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import { ApiError } from '../common/errors/api-error';
@@ -20,6 +21,15 @@ export class PrincipalResolver {
     private readonly tokens: TokenService,
     private readonly dataSource: DataSource,
   ) {}
+
+  /**
+   * The request's principal, resolved once: the rate-limit guard asks first (to key the request by
+   * user), the access guard reuses the same promise instead of checking the token twice.
+   */
+  forRequest(request: FastifyRequest): Promise<Principal> {
+    request.principalLookup ??= this.fromAuthorization(request.headers.authorization);
+    return request.principalLookup;
+  }
 
   async fromAuthorization(header: string | undefined): Promise<Principal> {
     const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/.exec(header ?? '');

@@ -74,6 +74,69 @@ describe('loadConfig', () => {
     );
   });
 
+  it('defaults the rate limits to DESIGN.md §8, counts in memory and ignores X-Forwarded-For', () => {
+    expect(loadConfig({})).toMatchObject({
+      rateLimits: { auth: 10, search: 60, authenticated: 300, anonymous: 30 },
+      rateLimitWindowMs: 60_000,
+      redisUrl: undefined,
+      trustProxy: false,
+    });
+  });
+
+  it('parses rate limits, their window, REDIS_URL and TRUST_PROXY', () => {
+    expect(
+      loadConfig({
+        RATE_LIMIT_AUTH: '5',
+        RATE_LIMIT_SEARCH: '6',
+        RATE_LIMIT_AUTHENTICATED: '7',
+        RATE_LIMIT_ANONYMOUS: '8',
+        RATE_LIMIT_WINDOW: '1m',
+        REDIS_URL: 'redis://:secret@cache:6379/2',
+        TRUST_PROXY: '2',
+      }),
+    ).toMatchObject({
+      rateLimits: { auth: 5, search: 6, authenticated: 7, anonymous: 8 },
+      rateLimitWindowMs: 60_000,
+      redisUrl: 'redis://:secret@cache:6379/2',
+      trustProxy: 2,
+    });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      '::1',
+    ]);
+  });
+
+  it('names the rate-limit variable and the expected form for each wrong value', () => {
+    expect(failure({ RATE_LIMIT_AUTH: '0' })).toBe(
+      'RATE_LIMIT_AUTH must be a positive integer (requests per window)',
+    );
+    expect(failure({ RATE_LIMIT_SEARCH: 'many' })).toBe(
+      'RATE_LIMIT_SEARCH must be a positive integer (requests per window)',
+    );
+    expect(failure({ RATE_LIMIT_AUTHENTICATED: '1.5' })).toBe(
+      'RATE_LIMIT_AUTHENTICATED must be a positive integer (requests per window)',
+    );
+    expect(failure({ RATE_LIMIT_ANONYMOUS: '-3' })).toBe(
+      'RATE_LIMIT_ANONYMOUS must be a positive integer (requests per window)',
+    );
+    expect(failure({ RATE_LIMIT_WINDOW: 'a minute' })).toBe(
+      'RATE_LIMIT_WINDOW must be a whole number of seconds, like 60s or 1m',
+    );
+    expect(failure({ RATE_LIMIT_WINDOW: '1500ms' })).toBe(
+      'RATE_LIMIT_WINDOW must be a whole number of seconds, like 60s or 1m',
+    );
+    expect(failure({ REDIS_URL: 'cache:6379' })).toBe(
+      'REDIS_URL must be a URL like redis://host:6379',
+    );
+    expect(failure({ TRUST_PROXY: 'true' })).toBe(
+      'TRUST_PROXY must be a hop count or a comma-separated list of IP addresses/CIDR ranges',
+    );
+    expect(failure({ TRUST_PROXY: '10.0.0.0/33' })).toBe(
+      'TRUST_PROXY must be a hop count or a comma-separated list of IP addresses/CIDR ranges',
+    );
+  });
+
   it('refuses one half of the JWT key pair', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const { privateKey } = generateKeyPairSync('rsa', {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigurationError, durationToMs, parseEnvironment } from './environment';
-import { normalisePem } from './environment.validators';
+import { normalisePem, parseTrustProxy } from './environment.validators';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -28,6 +28,32 @@ export class AppConfig {
   smtpUrl?: string;
   mailFrom: string;
   passwordResetUrl: string;
+  /** Requests per window for each rate-limit tier (DESIGN.md §8). */
+  rateLimits: RateLimits;
+  rateLimitWindowMs: number;
+  /** Absent: rate-limit counters live in this process's memory. */
+  redisUrl?: string;
+  /** Fastify's trustProxy: false ignores X-Forwarded-For; a hop count or addresses trust it. */
+  trustProxy: false | number | string[];
+  /** Canonical spellings; input is matched case-insensitively. */
+  interactionTypes: string[];
+}
+
+export const DEFAULT_INTERACTION_TYPES = [
+  'Meeting',
+  'Call',
+  'Email',
+  'Video Call',
+  'Visit',
+  'Event',
+  'Other',
+];
+
+export interface RateLimits {
+  auth: number;
+  search: number;
+  authenticated: number;
+  anonymous: number;
 }
 
 export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -36,6 +62,12 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigurationError('JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together');
   }
   const port = env.PORT ?? 3000;
+  const rateLimitWindowMs = durationToMs(env.RATE_LIMIT_WINDOW ?? '60s');
+  if (rateLimitWindowMs % 1000 !== 0) {
+    throw new ConfigurationError(
+      'RATE_LIMIT_WINDOW must be a whole number of seconds, like 60s or 1m',
+    );
+  }
   return Object.assign(new AppConfig(), {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -57,5 +89,17 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     smtpUrl: env.SMTP_URL,
     mailFrom: env.MAIL_FROM ?? 'Interaction API <no-reply@localhost>',
     passwordResetUrl: env.PASSWORD_RESET_URL ?? `http://localhost:${port}/reset-password`,
+    rateLimits: {
+      auth: env.RATE_LIMIT_AUTH ?? 10,
+      search: env.RATE_LIMIT_SEARCH ?? 60,
+      authenticated: env.RATE_LIMIT_AUTHENTICATED ?? 300,
+      anonymous: env.RATE_LIMIT_ANONYMOUS ?? 30,
+    },
+    rateLimitWindowMs,
+    redisUrl: env.REDIS_URL,
+    trustProxy: env.TRUST_PROXY ? (parseTrustProxy(env.TRUST_PROXY) ?? false) : false,
+    interactionTypes: env.INTERACTION_TYPES
+      ? [...new Set(env.INTERACTION_TYPES.split(',').map((type) => type.trim()))]
+      : DEFAULT_INTERACTION_TYPES,
   });
 }

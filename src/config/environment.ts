@@ -12,7 +12,15 @@ import {
   type ValidationError,
 } from 'class-validator';
 import ms from 'ms';
-import { IsDuration, IsPem, IsPostgresUrl, toBoolean, toInteger } from './environment.validators';
+import {
+  IsDuration,
+  IsPem,
+  IsPostgresUrl,
+  IsRedisUrl,
+  IsTrustProxy,
+  toBoolean,
+  toInteger,
+} from './environment.validators';
 
 /**
  * The environment as the process receives it. Every variable is optional and every rule is
@@ -121,6 +129,50 @@ export class Environment {
   @IsString()
   @Matches(/^https?:\/\/\S+$/, { message: 'PASSWORD_RESET_URL must be an http(s) URL' })
   PASSWORD_RESET_URL?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'RATE_LIMIT_AUTH must be a positive integer (requests per window)' })
+  @Min(1, { message: 'RATE_LIMIT_AUTH must be a positive integer (requests per window)' })
+  RATE_LIMIT_AUTH?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'RATE_LIMIT_SEARCH must be a positive integer (requests per window)' })
+  @Min(1, { message: 'RATE_LIMIT_SEARCH must be a positive integer (requests per window)' })
+  RATE_LIMIT_SEARCH?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'RATE_LIMIT_AUTHENTICATED must be a positive integer (requests per window)' })
+  @Min(1, { message: 'RATE_LIMIT_AUTHENTICATED must be a positive integer (requests per window)' })
+  RATE_LIMIT_AUTHENTICATED?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'RATE_LIMIT_ANONYMOUS must be a positive integer (requests per window)' })
+  @Min(1, { message: 'RATE_LIMIT_ANONYMOUS must be a positive integer (requests per window)' })
+  RATE_LIMIT_ANONYMOUS?: number;
+
+  @IsOptional()
+  @IsDuration({ message: 'RATE_LIMIT_WINDOW must be a whole number of seconds, like 60s or 1m' })
+  RATE_LIMIT_WINDOW?: string;
+
+  @IsOptional()
+  @IsRedisUrl()
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @IsTrustProxy()
+  TRUST_PROXY?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\s*[\w][\w &/-]{0,49}(\s*,\s*[\w][\w &/-]{0,49})*\s*$/, {
+    message:
+      'INTERACTION_TYPES must be a comma-separated list of names (letters, digits, spaces, & / -; up to 50 each)',
+  })
+  INTERACTION_TYPES?: string;
 }
 
 export class ConfigurationError extends Error {}

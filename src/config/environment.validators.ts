@@ -1,4 +1,5 @@
 import { createPublicKey, createPrivateKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { TransformFnParams } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 import ms from 'ms';
@@ -53,6 +54,66 @@ export function IsPostgresUrl(options?: ValidationOptions): PropertyDecorator {
         },
         defaultMessage: (args) =>
           `${args?.property} must be a URL like postgres://user:password@host:5432/database`,
+      },
+    },
+    options,
+  );
+}
+
+export function IsRedisUrl(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isRedisUrl',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') {
+            return false;
+          }
+          try {
+            const url = new URL(value);
+            return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: (args) => `${args?.property} must be a URL like redis://host:6379`,
+      },
+    },
+    options,
+  );
+}
+
+/** A hop count, or a comma-separated list of IP addresses and CIDR ranges. */
+export function parseTrustProxy(value: string): number | string[] | undefined {
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) {
+    return Number(trimmed);
+  }
+  const entries = trimmed.split(',').map((entry) => entry.trim());
+  return entries.every(isIpOrCidr) ? entries : undefined;
+}
+
+function isIpOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) {
+    return false;
+  }
+  if (prefix === undefined) {
+    return true;
+  }
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+export function IsTrustProxy(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isTrustProxy',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && parseTrustProxy(value) !== undefined,
+        defaultMessage: (args) =>
+          `${args?.property} must be a hop count or a comma-separated list of IP addresses/CIDR ranges`,
       },
     },
     options,

@@ -5,15 +5,19 @@ import { Public } from '../common/auth/access.decorators';
 import { ApiError } from '../common/errors/api-error';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { ErrorCode } from '../common/errors/error-code';
+import { RateLimiter } from '../common/rate-limit/rate-limiter';
 
 class HealthDto {
-  @ApiProperty({ example: 'ok' })
+  @ApiProperty({
+    example: 'ok',
+    description: '`ok`, or `degraded` when Redis (shared rate-limit counters) does not answer',
+  })
   status: string;
 
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'object', properties: { status: { type: 'string' } } },
-    example: { database: { status: 'up' } },
+    example: { database: { status: 'up' }, redis: { status: 'up' } },
   })
   info: Record<string, { status: string }>;
 }
@@ -24,10 +28,11 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   @Get('live')
-  @Public()
+  @Public({ rateLimit: false })
   @ApiOperation({ operationId: 'health_live', summary: 'The process is up' })
   @ApiOkResponse({ type: HealthDto })
   live(): HealthDto {
@@ -35,20 +40,24 @@ export class HealthController {
   }
 
   @Get('ready')
-  @Public()
+  @Public({ rateLimit: false })
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({
     operationId: 'health_ready',
     summary: 'The process can serve: the database answers',
+    description:
+      'With REDIS_URL, also reports Redis. Redis down is `degraded` but still 200: rate limiting ' +
+      'lets requests through until Redis is back.',
   })
   @ApiOkResponse({ type: HealthDto })
   @ApiErrorResponses([503, 'A dependency is down (SERVICE_UNAVAILABLE); details name it'])
   async ready(): Promise<HealthDto> {
+    let info: HealthDto['info'];
     try {
       const result = await this.health.check([
         () => this.database.pingCheck('database', { timeout: 1_500 }),
       ]);
-      return { status: result.status, info: (result.info ?? {}) as HealthDto['info'] };
+      info = (result.info ?? {}) as HealthDto['info'];
     } catch {
       throw new ApiError(
         ErrorCode.SERVICE_UNAVAILABLE,
@@ -57,5 +66,10 @@ export class HealthController {
         { 'Retry-After': '5' },
       );
     }
+    const redis = await this.rateLimiter.redisStatus();
+    if (redis) {
+      info.redis = { status: redis };
+    }
+    return { status: redis === 'down' ? 'degraded' : 'ok', info };
   }
 }

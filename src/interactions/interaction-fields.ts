@@ -64,12 +64,13 @@ export class InteractionFieldRules {
       }
     }
 
-    const timezone = input.timezone == null ? current?.timezone : canonicalTimeZone(input.timezone);
+    const timezone = isAbsent(input.timezone)
+      ? current?.timezone
+      : canonicalTimeZone(input.timezone);
     if (timezone === undefined) {
       details.timezone ??= 'timezone must be an IANA time zone name such as America/Chicago';
     }
-    const type =
-      input.type == null ? current?.type : this.canonicalTypes.get(input.type.toLowerCase());
+    const type = isAbsent(input.type) ? current?.type : this.canonicalType(input.type);
     if (type === undefined) {
       details.type ??= `type must be one of ${this.typeNames.join(', ')}`;
     }
@@ -113,7 +114,7 @@ export class InteractionFieldRules {
     field: string,
     details: ErrorDetails,
   ): Date | undefined {
-    if (value == null) {
+    if (isAbsent(value)) {
       return stored;
     }
     if (timezone === undefined) {
@@ -126,6 +127,11 @@ export class InteractionFieldRules {
     }
     return parsed.instant;
   }
+}
+
+/** Not sent, or sent as null (which the null check above already reported for required fields). */
+function isAbsent(value: unknown): value is undefined | null {
+  return value === undefined || value === null;
 }
 
 /** Absent keeps the stored value (PATCH) or defaults to "" (POST/PUT); null clears it. */

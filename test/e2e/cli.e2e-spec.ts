@@ -278,7 +278,9 @@ describe('CLI', () => {
           'SELECT count(*), count(*) FILTER (WHERE start_datetime > now()) AS future FROM interactions GROUP BY site_id',
         );
         expect(perSite.map((row) => Number(row.count))).toEqual([20, 20, 20]);
-        expect(perSite.every((row) => Number(row.future) > 0 && Number(row.future) < 20)).toBe(true);
+        expect(perSite.every((row) => Number(row.future) > 0 && Number(row.future) < 20)).toBe(
+          true,
+        );
 
         const second = await runCli(empty.dataSource, ['seed:demo']);
         expect(second.stdout).toBe('users already exist: demo data not seeded\n');

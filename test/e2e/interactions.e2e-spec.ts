@@ -328,12 +328,12 @@ describe('interactions: CRUD and validation', () => {
     });
 
     it('defaults omitted optional fields to empty strings', async () => {
-      const {
-        location: _location,
-        description: _description,
-        notes: _notes,
-        ...required
-      } = EXAMPLE_INTERACTION;
+      const required = {
+        ...EXAMPLE_INTERACTION,
+        location: undefined,
+        description: undefined,
+        notes: undefined,
+      };
       const created = interactionOf(await create(required));
       expect(created).toMatchObject({ location: '', description: '', notes: '' });
     });
@@ -353,6 +353,15 @@ describe('interactions: CRUD and validation', () => {
       expect(created.site_id).toBe(site.id);
       expect(created.created_by).toBe(member.id);
       expect(created.created_at).not.toBe('2000-01-01T00:00:00Z');
+    });
+
+    it('refuses NUL characters in any text with 422 naming the field', async () => {
+      const error = expectError(
+        await create({ ...EXAMPLE_INTERACTION, notes: 'a\u0000b' }),
+        422,
+        'VALIDATION_ERROR',
+      );
+      expect(error.details).toEqual({ notes: 'must not contain NUL (U+0000) characters' });
     });
 
     it('answers 422 naming each unknown field', async () => {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -21,19 +22,29 @@ export interface TestApp {
 /**
  * The real app, through the same setupApp() as main.ts, on its own freshly migrated database.
  * `env` overrides environment variables (as strings, exactly as an operator would set them).
+ * `controllers` adds test-only routes (e.g. a probe carrying a decorator no real route uses yet).
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { controllers?: Array<Type<unknown>> } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'ims-test-data-'));
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     SEED_DEMO: 'false',
     DATA_DIR: dataDir,
+    // Tests are not about rate limits unless they say so (test/e2e/rate-limit*.e2e-spec.ts).
+    RATE_LIMIT_AUTH: '100000',
+    RATE_LIMIT_SEARCH: '100000',
+    RATE_LIMIT_AUTHENTICATED: '100000',
+    RATE_LIMIT_ANONYMOUS: '100000',
     ...env,
     DATABASE_URL: database.url,
   });
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
+    controllers: options.controllers ?? [],
   }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(
     createFastifyAdapter(config),

@@ -8,15 +8,27 @@ import { ApiBearerAuth } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { SiteRole } from '../../sites/entities/site-membership.entity';
 import { ApiErrorResponses } from '../errors/api-error-responses.decorator';
+import {
+  ApiRateLimited,
+  RATE_TIER,
+  type DeclaredRateTier,
+} from '../rate-limit/rate-limit.decorators';
 import type { Principal } from './principal';
 
 export const ACCESS_POLICY = 'access-policy';
 
 export type AccessPolicy = { kind: 'public' } | { kind: 'authenticated'; siteRole?: SiteRole };
 
-/** Anyone may call this route. Every route must carry this or @Authenticated(). */
-export function Public(): MethodDecorator & ClassDecorator {
-  return SetMetadata(ACCESS_POLICY, { kind: 'public' } satisfies AccessPolicy);
+/**
+ * Anyone may call this route. Every route must carry this or @Authenticated(). `rateLimit: false`
+ * exempts it from rate limiting (health probes only).
+ */
+export function Public(options: { rateLimit?: boolean } = {}): MethodDecorator & ClassDecorator {
+  const policy = SetMetadata(ACCESS_POLICY, { kind: 'public' } satisfies AccessPolicy);
+  if (options.rateLimit === false) {
+    return applyDecorators(policy, SetMetadata(RATE_TIER, 'none' satisfies DeclaredRateTier));
+  }
+  return applyDecorators(policy, ApiRateLimited());
 }
 
 /**
@@ -31,6 +43,7 @@ export function Authenticated(
     SetMetadata(ACCESS_POLICY, policy),
     ApiBearerAuth('bearer'),
     ApiErrorResponses(401),
+    ApiRateLimited(),
   ];
   if (options.siteRole) {
     decorators.push(

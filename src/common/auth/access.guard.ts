@@ -32,7 +32,7 @@ export class AccessGuard implements CanActivate {
       return true;
     }
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.principals.fromAuthorization(request.headers.authorization);
+    const principal = await this.principals.forRequest(request);
     request.principal = principal;
     if (policy.siteRole) {
       assertSiteRole(principal.currentSiteId, principal.role, policy.siteRole);

@@ -12,5 +12,7 @@ export interface Principal {
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** The Authorization header's outcome, resolved once per request (see PrincipalResolver). */
+    principalLookup?: Promise<Principal>;
   }
 }

@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Body too large (PAYLOAD_TOO_LARGE)',
   415: 'Content-Type is not application/json (UNSUPPORTED_MEDIA_TYPE)',
   422: 'Body failed validation (VALIDATION_ERROR); details name each field',
+  429: 'Rate limit of the tier exceeded (RATE_LIMITED); retry after Retry-After seconds',
   500: 'Unexpected failure (SERVER_ERROR); no internals are shown',
   503: 'Database unavailable (SERVICE_UNAVAILABLE); retry after Retry-After seconds',
 };

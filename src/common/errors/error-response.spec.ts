@@ -62,6 +62,16 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(error).status).toBe(503);
   });
 
+  it('answers 400 for a value PostgreSQL refuses (SQLSTATE class 22), without the database wording', () => {
+    const driverError = Object.assign(
+      new Error('invalid byte sequence for encoding "UTF8": 0x00'),
+      { code: '22021' },
+    );
+    const response = toErrorResponse(new QueryFailedError('SELECT $1', ['\u0000'], driverError));
+    expect(response).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+    expect(JSON.stringify(response.body)).not.toContain('UTF8');
+  });
+
   it('keeps a 4xx Fastify error as a client error with a fixed message', () => {
     const error = Object.assign(new Error('internal fastify wording'), {
       statusCode: 413,

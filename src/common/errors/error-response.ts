@@ -58,6 +58,13 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
       status >= 500,
     );
   }
+  if (isRejectedValue(exception)) {
+    return envelope(
+      400,
+      ErrorCode.BAD_REQUEST,
+      'A value in the request cannot be stored or compared by the database',
+    );
+  }
   if (isDatabaseUnavailable(exception)) {
     return envelope(
       503,
@@ -103,6 +110,15 @@ function messageOf(exception: HttpException): string {
     return message.join('; ');
   }
   return typeof message === 'string' ? message : exception.message;
+}
+
+/** SQLSTATE class 22 (data exception): a value validation let through that PostgreSQL refuses. */
+function isRejectedValue(exception: unknown): boolean {
+  if (!(exception instanceof QueryFailedError)) {
+    return false;
+  }
+  const code = (exception.driverError as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 function isDatabaseUnavailable(exception: unknown): boolean {

@@ -30,6 +30,7 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    rejectNulCharacters(value, metadata.type === 'body');
     try {
       return await super.transform(value, metadata);
     } catch (error) {
@@ -38,6 +39,37 @@ export class AppValidationPipe extends ValidationPipe {
       }
       throw toApiError(error.errors, metadata.type === 'body');
     }
+  }
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000. Any string with it, at any depth of a body or query, is
+ * refused here with its path, before it can reach a query and fail there.
+ */
+function rejectNulCharacters(value: unknown, inBody: boolean): void {
+  const details: ErrorDetails = {};
+  const visit = (node: unknown, path: string): void => {
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) {
+        details[path || 'body'] = 'must not contain NUL (U+0000) characters';
+      }
+    } else if (Array.isArray(node)) {
+      node.forEach((item, index) => visit(item, `${path}[${index}]`));
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, item] of Object.entries(node)) {
+        visit(item, joinPath(path, key));
+      }
+    }
+  };
+  visit(value, '');
+  if (Object.keys(details).length > 0) {
+    throw inBody
+      ? new ApiError(ErrorCode.VALIDATION_ERROR, 'Request body failed validation', details)
+      : new ApiError(
+          ErrorCode.BAD_REQUEST,
+          `Invalid parameter: ${Object.keys(details).join(', ')}`,
+          details,
+        );
   }
 }
 

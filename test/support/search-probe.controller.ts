@@ -1,0 +1,14 @@
+import { Controller, Get } from '@nestjs/common';
+import { Authenticated } from '../../src/common/auth/access.decorators';
+import { RateTier } from '../../src/common/rate-limit/rate-limit.decorators';
+
+/** Stands in for the /search/* routes (not built yet) in the rate-limit tests. */
+@Controller('search')
+export class SearchProbeController {
+  @Get('probe')
+  @Authenticated()
+  @RateTier('search')
+  probe(): { ok: true } {
+    return { ok: true };
+  }
+}
