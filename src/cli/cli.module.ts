@@ -3,6 +3,7 @@ import { CliDatabaseService } from './cli-database.service';
 import { PasswordSetCommand } from './commands/password-set.command';
 import { RoleGrantCommand } from './commands/role-grant.command';
 import { RoleRevokeCommand } from './commands/role-revoke.command';
+import { SeedBulkCommand } from './commands/seed-bulk.command';
 import { SeedDemoCommand } from './commands/seed-demo.command';
 import { SiteCreateCommand } from './commands/site-create.command';
 import { UserCreateCommand } from './commands/user-create.command';
@@ -18,6 +19,7 @@ import { UserAdminService } from './user-admin.service';
     RoleRevokeCommand,
     PasswordSetCommand,
     SeedDemoCommand,
+    SeedBulkCommand,
   ],
 })
 export class CliModule {}

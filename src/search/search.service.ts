@@ -63,9 +63,14 @@ export class SearchService {
   /** Interactions overlapping [start, end): those that start before its end and end after its start. */
   dateRange(principal: Principal, query: DateRangeQueryDto): Promise<SearchResultsDto> {
     const { from, until } = resolveRange(query);
+    // The && test matches interactions_site_period_idx; the second condition drops those that only
+    // touch the range's start (end exactly at `from`) unless they are instants inside it.
     const builder = this.inSite(principal)
-      .andWhere(`${ALIAS}.startDatetime < :until`, { until })
-      .andWhere(`(${ALIAS}.endDatetime > :from OR ${ALIAS}.startDatetime >= :from)`, { from })
+      .andWhere(
+        `tstzrange(${ALIAS}.start_datetime, ${ALIAS}.end_datetime, '[]') && tstzrange(:from, :until, '[)')`,
+        { from, until },
+      )
+      .andWhere(`(${ALIAS}.endDatetime > :from OR ${ALIAS}.startDatetime >= :from)`)
       .orderBy(`${ALIAS}.startDatetime`, 'ASC')
       .addOrderBy(`${ALIAS}.id`, 'ASC');
     return this.page(builder, toPageRequest(query));

@@ -122,6 +122,14 @@ describe('search endpoints', () => {
       expect(resultIds(body)).toEqual(idsOf('kickoff'));
     });
 
+    it('leaves out an interaction that ends exactly where the range starts', async () => {
+      const url = '/api/v1/search/date-range?start_date=2023-06-01T10:00:00Z&end_date=2023-06-02';
+      expect(resultIds((await get(url)).json())).toEqual([]);
+      const touching =
+        '/api/v1/search/date-range?start_date=2023-06-01T09:59:59Z&end_date=2023-06-02';
+      expect(resultIds((await get(touching)).json())).toEqual(idsOf('kickoff'));
+    });
+
     it('answers 400 for a bad date, a reversed range, a missing bound or an unknown timezone', async () => {
       expectError(
         await get('/api/v1/search/date-range?start_date=2023-13-01&end_date=2023-12-31'),

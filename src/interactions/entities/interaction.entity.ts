@@ -18,6 +18,7 @@ import { Site } from '../../sites/entities/site.entity';
 // schema diff leaves them alone.
 @Index('interactions_site_start_idx', { synchronize: false })
 @Index('interactions_site_end_idx', { synchronize: false })
+@Index('interactions_site_period_idx', { synchronize: false })
 @Index('interactions_site_type_start_idx', { synchronize: false })
 @Index('interactions_title_trgm_idx', { synchronize: false })
 @Index('interactions_type_trgm_idx', { synchronize: false })
