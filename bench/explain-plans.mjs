@@ -10,7 +10,10 @@ import pg from 'pg';
  */
 /** @type {Array<[string, string]>} */
 const QUERIES = [
-  ['GET /interactions (page 1)', `SELECT * FROM interactions WHERE site_id = $1 ORDER BY start_datetime DESC, id DESC LIMIT 20`],
+  [
+    'GET /interactions (page 1)',
+    `SELECT * FROM interactions WHERE site_id = $1 ORDER BY start_datetime DESC, id DESC LIMIT 20`,
+  ],
   ['GET /interactions (count)', `SELECT count(*) FROM interactions WHERE site_id = $1`],
   [
     'GET /search/interactions?query=acme (page 1)',
@@ -57,10 +60,14 @@ const QUERIES = [
 async function main() {
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
-  const [{ site_id: siteId }] = (await client.query('SELECT site_id FROM interactions WHERE id = 123456')).rows;
+  const [{ site_id: siteId }] = (
+    await client.query('SELECT site_id FROM interactions WHERE id = 123456')
+  ).rows;
   for (const [name, sql] of QUERIES) {
     const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, [siteId]);
-    process.stdout.write(`\n### ${name}\n\n\`\`\`\n${plan.rows.map((row) => row['QUERY PLAN']).join('\n')}\n\`\`\`\n`);
+    process.stdout.write(
+      `\n### ${name}\n\n\`\`\`\n${plan.rows.map((row) => row['QUERY PLAN']).join('\n')}\n\`\`\`\n`,
+    );
   }
   await client.end();
 }
