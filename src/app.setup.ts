@@ -39,7 +39,7 @@ export function createFastifyAdapter(
     logger: false,
     rewriteUrl: (request: IncomingMessage) => versionedUrl(request.url ?? '/'),
     // Long enough for every path parameter we validate ourselves (e.g. lead ≤ 100 characters).
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // Errors Fastify raises before routing (malformed URL, over-long parameter) get the envelope too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       const response = toErrorResponse(error);
