@@ -18,6 +18,9 @@ export interface SignedAccessToken {
   expiresAt: Date;
 }
 
+/** Tolerance for clocks of other instances or a gateway that are slightly ahead. */
+const CLOCK_SKEW_SECONDS = 60;
+
 /** Signs and verifies RS256 access tokens and makes the opaque refresh / reset secrets. */
 @Injectable()
 export class TokenService {
@@ -46,11 +49,22 @@ export class TokenService {
 
   /** Throws on any signature, algorithm, issuer, expiry or shape problem. */
   verifyAccessToken(token: string): AccessClaims {
+    const { header } = this.jwt.decode<{ header: { kid?: unknown } } | null>(token, {
+      complete: true,
+    }) ?? {
+      header: {},
+    };
+    if (header.kid !== this.keys.kid) {
+      throw new Error('access token names an unknown key');
+    }
     const claims = this.jwt.verify<Partial<AccessClaims>>(token, {
       algorithms: ['RS256'],
       publicKey: this.keys.publicKey,
       issuer: this.config.jwtIssuer,
     });
+    if (typeof claims.iat !== 'number' || claims.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
+      throw new Error('access token is not valid yet');
+    }
     if (
       typeof claims.sub !== 'string' ||
       !/^\d+$/.test(claims.sub) ||

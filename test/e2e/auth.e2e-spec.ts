@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JWT_KEYS } from '../../src/auth/auth.constants';
@@ -170,6 +170,49 @@ describe('auth', () => {
         { algorithm: 'RS256', keyid: keys.kid },
       );
       expectError(await profile(expired), 401, 'UNAUTHORIZED');
+    });
+
+    it('rejects an HS256 token whose secret is the public key', async () => {
+      const { token } = await login(testApp, singleSiteUser);
+      const claims = jwt.decode(token) as jwt.JwtPayload;
+      const keys = testApp.app.get<{ publicKey: string; kid: string }>(JWT_KEYS);
+      const [, payload] = jwt.sign(claims, 'placeholder', { algorithm: 'HS256' }).split('.');
+      const header = Buffer.from(
+        JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: keys.kid }),
+      ).toString('base64url');
+      const signature = createHmac('sha256', keys.publicKey)
+        .update(`${header}.${payload}`)
+        .digest('base64url');
+      expectError(await profile(`${header}.${payload}.${signature}`), 401, 'UNAUTHORIZED');
+    });
+
+    it('rejects a token naming an unknown kid, even when signed with the real key', async () => {
+      const { token } = await login(testApp, singleSiteUser);
+      const claims = jwt.decode(token) as jwt.JwtPayload;
+      const keys = testApp.app.get<{ privateKey: string }>(JWT_KEYS);
+      const unknownKid = jwt.sign(claims, keys.privateKey, {
+        algorithm: 'RS256',
+        keyid: 'retired-key',
+      });
+      expectError(await profile(unknownKid), 401, 'UNAUTHORIZED');
+    });
+
+    it('rejects a token issued in the future or not valid before a later time', async () => {
+      const { token } = await login(testApp, singleSiteUser);
+      const claims = jwt.decode(token) as jwt.JwtPayload;
+      const keys = testApp.app.get<{ privateKey: string; kid: string }>(JWT_KEYS);
+      const now = Math.floor(Date.now() / 1000);
+      const sign = (extra: object) =>
+        jwt.sign({ ...claims, ...extra }, keys.privateKey, { algorithm: 'RS256', keyid: keys.kid });
+      expectError(await profile(sign({ iat: now + 3600, exp: now + 7200 })), 401, 'UNAUTHORIZED');
+      expectError(await profile(sign({ nbf: now + 3600 })), 401, 'UNAUTHORIZED');
+    });
+
+    it('rejects the token of a user who was deleted', async () => {
+      const doomed = await makeUser(testApp.dataSource, { sites: [[branch, 'viewer']] });
+      const { token } = await login(testApp, doomed);
+      await testApp.dataSource.query('DELETE FROM users WHERE id = $1', [doomed.id]);
+      expectError(await profile(token), 401, 'UNAUTHORIZED');
     });
 
     it('accepts a token the test signs with the real key, so the rejections above are about the defect', async () => {
