@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, createFastifyAdapter, setupApp } from '../../src/app.setup';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { documentValidator } from './openapi-response-validator';
 import { createTestDatabase } from './test-database';
 
 export interface TestApp {
@@ -23,12 +24,15 @@ export interface TestApp {
  * The real app, through the same setupApp() as main.ts, on its own freshly migrated database.
  * `env` overrides environment variables (as strings, exactly as an operator would set them).
  * `controllers` adds test-only routes (e.g. a probe carrying a decorator no real route uses yet).
+ * `databaseUrl` runs it on a database the test manages itself (e.g. one it stops and restarts).
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { controllers?: Array<Type<unknown>> } = {},
+  options: { controllers?: Array<Type<unknown>>; databaseUrl?: string } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: () => Promise.resolve() }
+    : await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'ims-test-data-'));
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -61,11 +65,38 @@ export async function createTestApp(
     app,
     config,
     dataSource: app.get(DataSource),
-    request: (options) => app.inject(options),
+    request: async (options) => {
+      const response = await app.inject(options);
+      await assertDocumented(options, response);
+      return response;
+    },
     close: async () => {
       await app.close();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Every response a test receives must be what the OpenAPI document declares for its operation,
+ * status and content type (test/support/openapi-response-validator.ts), so the document cannot
+ * drift from the behaviour.
+ */
+async function assertDocumented(
+  options: InjectOptions | string,
+  response: LightMyRequestResponse,
+): Promise<void> {
+  const request = typeof options === 'string' ? { url: options } : options;
+  const url = request.url ?? request.path ?? '/';
+  const problem = (await documentValidator()).check({
+    method: request.method ?? 'GET',
+    url: typeof url === 'string' ? url : (url.pathname ?? '/'),
+    statusCode: response.statusCode,
+    contentType: response.headers['content-type'] as string | undefined,
+    body: response.body,
+  });
+  if (problem) {
+    throw new Error(`Response differs from the OpenAPI document: ${problem}`);
+  }
 }
