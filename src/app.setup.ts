@@ -115,7 +115,7 @@ export async function setupApp(app: NestFastifyApplication, config: AppConfig): 
     });
   }
 
-  const document = buildOpenApiDocument(app);
+  const document = buildOpenApiDocument(app, { interactionTypes: config.interactionTypes });
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',

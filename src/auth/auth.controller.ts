@@ -33,7 +33,10 @@ export class AuthController {
     summary: 'Log in with username or e-mail',
     description: 'Starts a session. A user with exactly one site has it selected at once.',
   })
-  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiOkResponse({
+    type: LoginResponseDto,
+    description: 'Access token, refresh token and the user (with current_site_id)',
+  })
   @ApiErrorResponses([401, 'Wrong username or password (INVALID_CREDENTIALS)'], 422)
   login(@Body() body: LoginDto): Promise<LoginResponseDto> {
     return this.auth.login(body.username, body.password);
@@ -49,7 +52,10 @@ export class AuthController {
     description:
       'Refresh tokens are single use. Presenting one that was already used revokes the whole session.',
   })
-  @ApiOkResponse({ type: AccessTokenDto })
+  @ApiOkResponse({
+    type: AccessTokenDto,
+    description: 'A new access token and a new refresh token (the old one is used up)',
+  })
   @ApiErrorResponses([401, 'Unknown, expired or reused refresh token (INVALID_REFRESH_TOKEN)'], 422)
   refresh(@Body() body: RefreshDto): Promise<AccessTokenDto> {
     return this.auth.refresh(body.refresh_token);
@@ -63,7 +69,7 @@ export class AuthController {
     summary: 'End the session',
     description: "The session's access and refresh tokens stop working immediately.",
   })
-  @ApiOkResponse({ type: SuccessDto })
+  @ApiOkResponse({ type: SuccessDto, description: 'The session is ended' })
   @ApiErrorResponses(422)
   async logout(
     @CurrentPrincipal() principal: Principal,
@@ -78,8 +84,12 @@ export class AuthController {
   @ApiOperation({
     operationId: 'auth_sites',
     summary: "List the caller's sites with the caller's role on each",
+    description: 'Same list as GET /users/sites. Select one with POST /auth/site.',
   })
-  @ApiOkResponse({ type: SitesWithRoleResponseDto })
+  @ApiOkResponse({
+    type: SitesWithRoleResponseDto,
+    description: "The caller's sites, each with the caller's role",
+  })
   async mySites(@CurrentPrincipal() principal: Principal): Promise<SitesWithRoleResponseDto> {
     return { sites: await this.sites.listForUser(principal.userId) };
   }
@@ -93,7 +103,10 @@ export class AuthController {
     description:
       'Interaction and search endpoints work in this site. Tokens refreshed later keep it.',
   })
-  @ApiOkResponse({ type: SuccessDto })
+  @ApiOkResponse({
+    type: SuccessDto,
+    description: 'The site is now the current site of the session',
+  })
   @ApiErrorResponses([403, 'The caller is not a member of this site (FORBIDDEN)'], 422)
   async selectSite(
     @CurrentPrincipal() principal: Principal,
@@ -105,8 +118,13 @@ export class AuthController {
 
   @Get('profile')
   @Authenticated()
-  @ApiOperation({ operationId: 'auth_profile', summary: "The caller's profile" })
-  @ApiOkResponse({ type: ProfileResponseDto })
+  @ApiOperation({
+    operationId: 'auth_profile',
+    summary: "The caller's profile",
+    description:
+      'The user of the access token, with its sites and the current site of the session.',
+  })
+  @ApiOkResponse({ type: ProfileResponseDto, description: "The caller's profile" })
   async profile(@CurrentPrincipal() principal: Principal): Promise<ProfileResponseDto> {
     return { user: await this.auth.profile(principal) };
   }
@@ -121,8 +139,17 @@ export class AuthController {
     description:
       'Answers the same for every well-formed address, whether or not it has an account.',
   })
-  @ApiOkResponse({ type: SuccessDto })
-  @ApiErrorResponses([400, 'Malformed e-mail address (INVALID_EMAIL)'], 422)
+  @ApiOkResponse({
+    type: SuccessDto,
+    description: 'Accepted; a mail is sent if the address belongs to an account',
+  })
+  @ApiErrorResponses(
+    [
+      400,
+      'Malformed e-mail address (INVALID_EMAIL), malformed JSON or an unknown query parameter (BAD_REQUEST)',
+    ],
+    422,
+  )
   async requestPasswordReset(@Body() body: PasswordResetRequestDto): Promise<SuccessDto> {
     await this.passwordReset.request(body.email);
     return SUCCESS;
@@ -137,8 +164,17 @@ export class AuthController {
     summary: 'Set a new password with the token from the reset e-mail',
     description: 'The token works once. Every session of the user ends.',
   })
-  @ApiOkResponse({ type: SuccessDto })
-  @ApiErrorResponses([400, 'Unknown, used or expired token (INVALID_RESET_TOKEN)'], 422)
+  @ApiOkResponse({
+    type: SuccessDto,
+    description: 'The password is changed and every session of the user has ended',
+  })
+  @ApiErrorResponses(
+    [
+      400,
+      'Unknown, used or expired token (INVALID_RESET_TOKEN), malformed JSON or an unknown query parameter (BAD_REQUEST)',
+    ],
+    422,
+  )
   async confirmPasswordReset(@Body() body: PasswordResetConfirmDto): Promise<SuccessDto> {
     await this.passwordReset.confirm(body.token, body.password);
     return SUCCESS;

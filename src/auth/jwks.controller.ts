@@ -5,16 +5,22 @@ import { JWT_KEYS } from './auth.constants';
 import type { JwtKeys } from './jwt-keys';
 
 class JwkDto {
-  @ApiProperty({ example: 'RSA' }) kty: string;
-  @ApiProperty({ example: 'sig' }) use: string;
-  @ApiProperty({ example: 'RS256' }) alg: string;
-  @ApiProperty({ example: 'g2B0Lr...' }) kid: string;
-  @ApiProperty({ example: '0vx7agoebGcQSuuPiLJXZptN...' }) n: string;
-  @ApiProperty({ example: 'AQAB' }) e: string;
+  @ApiProperty({ enum: ['RSA'], example: 'RSA' }) kty: string;
+  @ApiProperty({ enum: ['sig'], example: 'sig' }) use: string;
+  @ApiProperty({ enum: ['RS256'], example: 'RS256' }) alg: string;
+  @ApiProperty({ maxLength: 64, example: 'g2B0Lr...', description: 'RFC 7638 thumbprint' })
+  kid: string;
+  @ApiProperty({ maxLength: 1024, example: '0vx7agoebGcQSuuPiLJXZptN...', description: 'Modulus' })
+  n: string;
+  @ApiProperty({ maxLength: 16, example: 'AQAB', description: 'Exponent' }) e: string;
 }
 
 class JwksDto {
-  @ApiProperty({ type: [JwkDto] })
+  @ApiProperty({
+    type: [JwkDto],
+    maxItems: 10,
+    description: 'One key today; a key rotation would publish the old and the new key together',
+  })
   keys: JwkDto[];
 }
 
@@ -32,7 +38,10 @@ export class JwksController {
     description:
       'Lets a gateway verify tokens itself. Session revocation is still checked only by the API.',
   })
-  @ApiOkResponse({ type: JwksDto })
+  @ApiOkResponse({
+    type: JwksDto,
+    description: 'The JSON Web Key Set (RFC 7517) of the token signing key',
+  })
   jwks(): JwksDto {
     const { kty, n, e, kid, alg, use } = this.jwtKeys.publicJwk;
     return { keys: [{ kty: kty!, n: n!, e: e!, kid, alg, use }] };

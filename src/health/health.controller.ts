@@ -9,6 +9,7 @@ import { RateLimiter } from '../common/rate-limit/rate-limiter';
 
 class HealthDto {
   @ApiProperty({
+    enum: ['ok', 'degraded'],
     example: 'ok',
     description: '`ok`, or `degraded` when Redis (shared rate-limit counters) does not answer',
   })
@@ -16,10 +17,25 @@ class HealthDto {
 
   @ApiProperty({
     type: 'object',
-    additionalProperties: { type: 'object', properties: { status: { type: 'string' } } },
-    example: { database: { status: 'up' }, redis: { status: 'up' } },
+    description: 'One entry per checked dependency (`database`, `redis` when configured)',
+    maxProperties: 10,
+    additionalProperties: {
+      type: 'object',
+      required: ['status'],
+      properties: {
+        status: { type: 'string', enum: ['up', 'down'] },
+        responseTime: {
+          type: 'integer',
+          format: 'int32',
+          minimum: 0,
+          maximum: 2_147_483_647,
+          description: 'Milliseconds the database ping took',
+        },
+      },
+    },
+    example: { database: { status: 'up', responseTime: 1 }, redis: { status: 'up' } },
   })
-  info: Record<string, { status: string }>;
+  info: Record<string, { status: string; responseTime?: number }>;
 }
 
 @ApiTags('Health')
@@ -33,8 +49,12 @@ export class HealthController {
 
   @Get('live')
   @Public({ rateLimit: false })
-  @ApiOperation({ operationId: 'health_live', summary: 'The process is up' })
-  @ApiOkResponse({ type: HealthDto })
+  @ApiOperation({
+    operationId: 'health_live',
+    summary: 'The process is up',
+    description: 'Checks nothing but the process itself; not rate limited.',
+  })
+  @ApiOkResponse({ type: HealthDto, description: 'Alive (`info` is empty)' })
   live(): HealthDto {
     return { status: 'ok', info: {} };
   }
@@ -49,7 +69,10 @@ export class HealthController {
       'With REDIS_URL, also reports Redis. Redis down is `degraded` but still 200: rate limiting ' +
       'lets requests through until Redis is back.',
   })
-  @ApiOkResponse({ type: HealthDto })
+  @ApiOkResponse({
+    type: HealthDto,
+    description: 'Ready (`status` is `degraded` when Redis is down)',
+  })
   @ApiErrorResponses([503, 'A dependency is down (SERVICE_UNAVAILABLE); details name it'])
   async ready(): Promise<HealthDto> {
     let info: HealthDto['info'];

@@ -32,22 +32,31 @@ import { SUCCESS, SuccessDto } from '../common/http/success.dto';
 import { InteractionListResponseDto, InteractionResponseDto } from './dto/interaction.dto';
 import { InteractionInputDto, InteractionPatchDto } from './dto/interaction-input.dto';
 import { ListInteractionsQueryDto } from './dto/list-interactions-query.dto';
+import { ETAG_SCHEMA, INT64_ID } from '../openapi/schema-types';
 import { InteractionsService, type VersionedInteraction } from './interactions.service';
 
 const ETAG_HEADER = {
   ETag: {
     description: 'Version of the returned interaction; send it back in If-Match',
-    schema: { type: 'string' },
+    schema: ETAG_SCHEMA,
   },
 };
+/** One ETag, a comma-separated list of them, or `*`. */
+const ETAG_LIST_SCHEMA = { type: 'string', maxLength: 1024, example: '"25.1"' } as const;
 const IF_MATCH = ApiHeader({
   name: 'If-Match',
   required: false,
   description:
-    'ETag of the version you read; if the record changed since, the request fails with 412',
+    'ETag of the version you read (or `*`); if the record changed since, the request fails with 412',
+  schema: ETAG_LIST_SCHEMA,
 });
-const ID_PARAM = ApiParam({ name: 'id', type: Number, example: 1 });
+const ID_PARAM = ApiParam({ name: 'id', schema: { ...INT64_ID, example: 1 } });
 const INTERACTION_ID = new IdParamPipe(Number.MAX_SAFE_INTEGER);
+const NOT_FOUND: [number, string] = [404, 'No such interaction in the current site (NOT_FOUND)'];
+const PRECONDITION_FAILED: [number, string] = [
+  412,
+  'If-Match does not match the current ETag (PRECONDITION_FAILED)',
+];
 
 @ApiTags('Interactions')
 @Controller('interactions')
@@ -62,7 +71,10 @@ export class InteractionsController {
     description:
       'Newest first (start_datetime, then id, descending). `search` filters by substring.',
   })
-  @ApiOkResponse({ type: InteractionListResponseDto })
+  @ApiOkResponse({
+    type: InteractionListResponseDto,
+    description: 'One page of interactions of the current site',
+  })
   @ApiErrorResponses(400)
   list(
     @CurrentPrincipal() principal: Principal,
@@ -84,8 +96,20 @@ export class InteractionsController {
     required: false,
     description:
       'Up to 255 visible ASCII characters, unique per intended creation; kept 24 hours per user',
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
   })
-  @ApiCreatedResponse({ type: InteractionResponseDto, headers: ETAG_HEADER })
+  @ApiCreatedResponse({
+    type: InteractionResponseDto,
+    description: 'The created interaction (or, for a replayed Idempotency-Key, the first response)',
+    headers: {
+      ...ETAG_HEADER,
+      'Idempotent-Replayed': {
+        description:
+          '`true` when this is the stored response of an earlier request with the same key',
+        schema: { type: 'string', enum: ['true'] },
+      },
+    },
+  })
   @ApiErrorResponses(400, [
     422,
     'Validation failed (VALIDATION_ERROR) or key reused with another body (IDEMPOTENCY_KEY_REUSED)',
@@ -112,16 +136,26 @@ export class InteractionsController {
   @ApiOperation({
     operationId: 'interactions_get',
     summary: 'Get one interaction of the current site',
+    description:
+      'The response carries the ETag; send it in If-None-Match to get 304 when unchanged.',
   })
   @ID_PARAM
   @ApiHeader({
     name: 'If-None-Match',
     required: false,
     description: 'ETag you hold; 304 if it is current',
+    schema: ETAG_LIST_SCHEMA,
   })
-  @ApiOkResponse({ type: InteractionResponseDto, headers: ETAG_HEADER })
-  @ApiNotModifiedResponse({ description: 'The ETag in If-None-Match is current' })
-  @ApiErrorResponses(400, [404, 'No such interaction in the current site (NOT_FOUND)'])
+  @ApiOkResponse({
+    type: InteractionResponseDto,
+    description: 'The interaction',
+    headers: ETAG_HEADER,
+  })
+  @ApiNotModifiedResponse({
+    description: 'The ETag in If-None-Match is current; no body',
+    headers: ETAG_HEADER,
+  })
+  @ApiErrorResponses(400, NOT_FOUND)
   async get(
     @CurrentPrincipal() principal: Principal,
     @Param('id', INTERACTION_ID) id: number,
@@ -145,13 +179,12 @@ export class InteractionsController {
   })
   @ID_PARAM
   @IF_MATCH
-  @ApiOkResponse({ type: InteractionResponseDto, headers: ETAG_HEADER })
-  @ApiErrorResponses(
-    400,
-    404,
-    [412, 'If-Match does not match the current ETag (PRECONDITION_FAILED)'],
-    422,
-  )
+  @ApiOkResponse({
+    type: InteractionResponseDto,
+    description: 'The interaction as stored now',
+    headers: ETAG_HEADER,
+  })
+  @ApiErrorResponses(400, NOT_FOUND, PRECONDITION_FAILED, 422)
   async replace(
     @CurrentPrincipal() principal: Principal,
     @Param('id', INTERACTION_ID) id: number,
@@ -171,13 +204,12 @@ export class InteractionsController {
   })
   @ID_PARAM
   @IF_MATCH
-  @ApiOkResponse({ type: InteractionResponseDto, headers: ETAG_HEADER })
-  @ApiErrorResponses(
-    400,
-    404,
-    [412, 'If-Match does not match the current ETag (PRECONDITION_FAILED)'],
-    422,
-  )
+  @ApiOkResponse({
+    type: InteractionResponseDto,
+    description: 'The interaction as stored now',
+    headers: ETAG_HEADER,
+  })
+  @ApiErrorResponses(400, NOT_FOUND, PRECONDITION_FAILED, 422)
   async patch(
     @CurrentPrincipal() principal: Principal,
     @Param('id', INTERACTION_ID) id: number,
@@ -191,14 +223,15 @@ export class InteractionsController {
   @Delete(':id')
   @Authenticated({ siteRole: 'member' })
   @HttpCode(200)
-  @ApiOperation({ operationId: 'interactions_delete', summary: 'Delete an interaction' })
+  @ApiOperation({
+    operationId: 'interactions_delete',
+    summary: 'Delete an interaction',
+    description: 'Members may delete the interactions they created; managers any in the site.',
+  })
   @ID_PARAM
   @IF_MATCH
-  @ApiOkResponse({ type: SuccessDto })
-  @ApiErrorResponses(400, 404, [
-    412,
-    'If-Match does not match the current ETag (PRECONDITION_FAILED)',
-  ])
+  @ApiOkResponse({ type: SuccessDto, description: 'The interaction is deleted' })
+  @ApiErrorResponses(400, NOT_FOUND, PRECONDITION_FAILED)
   async remove(
     @CurrentPrincipal() principal: Principal,
     @Param('id', INTERACTION_ID) id: number,

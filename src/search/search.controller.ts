@@ -4,6 +4,8 @@ import { Authenticated, CurrentPrincipal } from '../common/auth/access.decorator
 import type { Principal } from '../common/auth/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { DEFAULT_INTERACTION_TYPES } from '../config/app-config';
+import { INTERACTION_TYPE_SCHEMA } from '../openapi/schema-types';
 import { RateTier } from '../common/rate-limit/rate-limit.decorators';
 import { AdvancedSearchDto } from './dto/advanced-search.dto';
 import { DateRangeQueryDto, LimitQueryDto, TextSearchQueryDto } from './dto/search-query.dto';
@@ -24,7 +26,7 @@ export class SearchController {
     description:
       'Case-insensitive substring of title, type, lead, location, description or notes. Newest first.',
   })
-  @ApiOkResponse({ type: SearchResultsDto })
+  @ApiOkResponse({ type: SearchResultsDto, description: 'One page of matching interactions' })
   @ApiErrorResponses(400)
   text(
     @CurrentPrincipal() principal: Principal,
@@ -42,7 +44,10 @@ export class SearchController {
     description:
       'Filters are AND-ed; `{"any": [...]}`, `{"all": [...]}` and `{"not": item}` express OR, AND and NOT. Every error names its path, e.g. `filters[1].any[0].value`.',
   })
-  @ApiOkResponse({ type: SearchResultsDto })
+  @ApiOkResponse({
+    type: SearchResultsDto,
+    description: 'One page of interactions matching every filter, in the requested order',
+  })
   @ApiErrorResponses(422)
   advanced(
     @CurrentPrincipal() principal: Principal,
@@ -59,7 +64,10 @@ export class SearchController {
     description:
       'Dates are whole days (UTC unless `timezone` is given); an interaction is included when it starts before the range ends and ends after it starts. Oldest first.',
   })
-  @ApiOkResponse({ type: SearchResultsDto })
+  @ApiOkResponse({
+    type: SearchResultsDto,
+    description: 'One page of interactions overlapping the range',
+  })
   @ApiErrorResponses(400)
   dateRange(
     @CurrentPrincipal() principal: Principal,
@@ -73,14 +81,20 @@ export class SearchController {
   @ApiOperation({
     operationId: 'search_by_type',
     summary: 'Interactions of one type (case-insensitive)',
+    description: 'Newest first (start_datetime, then id, descending).',
   })
   @ApiParam({
     name: 'interaction_type',
+    enum: DEFAULT_INTERACTION_TYPES,
+    enumName: INTERACTION_TYPE_SCHEMA,
     example: 'Meeting',
-    description: 'One of the configured INTERACTION_TYPES',
+    description: 'One of the configured INTERACTION_TYPES, matched case-insensitively',
   })
-  @ApiOkResponse({ type: SearchResultsDto })
-  @ApiErrorResponses([400, 'Type outside the configured list, or bad paging (BAD_REQUEST)'])
+  @ApiOkResponse({ type: SearchResultsDto, description: 'One page of interactions of that type' })
+  @ApiErrorResponses([
+    400,
+    'Type outside the configured list, bad paging or an unknown query parameter (BAD_REQUEST)',
+  ])
   byType(
     @CurrentPrincipal() principal: Principal,
     @Param('interaction_type') type: string,
@@ -94,9 +108,19 @@ export class SearchController {
   @ApiOperation({
     operationId: 'search_by_lead',
     summary: 'Interactions whose lead contains a name (case-insensitive)',
+    description:
+      'Case-insensitive substring of `lead`; % and _ are literal. Newest first (start_datetime, then id, descending).',
   })
-  @ApiParam({ name: 'lead', example: 'Smith', description: '1 to 100 characters' })
-  @ApiOkResponse({ type: SearchResultsDto })
+  @ApiParam({
+    name: 'lead',
+    example: 'Smith',
+    description: '1 to 100 characters',
+    schema: { type: 'string', minLength: 1, maxLength: 100 },
+  })
+  @ApiOkResponse({
+    type: SearchResultsDto,
+    description: 'One page of interactions whose lead contains the name',
+  })
   @ApiErrorResponses(400)
   byLead(
     @CurrentPrincipal() principal: Principal,
@@ -111,8 +135,13 @@ export class SearchController {
   @ApiOperation({
     operationId: 'search_upcoming',
     summary: 'Next interactions: starting after now, soonest first',
+    description:
+      'Interactions with start_datetime after the current time, ascending; at most `limit`.',
   })
-  @ApiOkResponse({ type: InteractionWindowDto })
+  @ApiOkResponse({
+    type: InteractionWindowDto,
+    description: 'The next interactions, soonest first',
+  })
   @ApiErrorResponses(400)
   upcoming(
     @CurrentPrincipal() principal: Principal,
@@ -126,8 +155,13 @@ export class SearchController {
   @ApiOperation({
     operationId: 'search_recent',
     summary: 'Latest finished interactions: ended by now, latest first',
+    description:
+      'Interactions with end_datetime at or before the current time, descending; at most `limit`.',
   })
-  @ApiOkResponse({ type: InteractionWindowDto })
+  @ApiOkResponse({
+    type: InteractionWindowDto,
+    description: 'The latest finished interactions, latest first',
+  })
   @ApiErrorResponses(400)
   recent(
     @CurrentPrincipal() principal: Principal,

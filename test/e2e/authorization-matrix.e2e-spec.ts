@@ -238,15 +238,13 @@ describe('authorization matrix: every endpoint × caller × record owner', () =>
         for (const owner of ['own', 'other'] as const) {
           for (const caller of CALLERS) {
             actual[`${owner}/${caller}`] = await call(rule, caller, owner);
-            expected[`${owner}/${caller}`] = (
-              rule.expected
-            )[owner][caller];
+            expected[`${owner}/${caller}`] = rule.expected[owner][caller];
           }
         }
       } else {
         for (const caller of CALLERS) {
           actual[caller] = await call(rule, caller);
-          expected[caller] = (rule.expected)[caller];
+          expected[caller] = rule.expected[caller];
         }
       }
       expect(actual).toEqual(expected);

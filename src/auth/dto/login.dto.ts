@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
+import { UTC_TIMESTAMP } from '../../openapi/schema-types';
 import { UserDto } from './user.dto';
 
 export class LoginDto {
@@ -22,27 +23,29 @@ export class LoginDto {
 export class AccessTokenDto {
   @ApiProperty({
     description: 'RS256 JWT access token',
+    maxLength: 4096,
     example: 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9...',
   })
   token: string;
 
   @ApiProperty({
+    ...UTC_TIMESTAMP,
     description: 'When the access token expires (UTC)',
     example: '2023-07-15T15:30:00Z',
-    format: 'date-time',
   })
   expires: string;
 
   @ApiProperty({
     description: 'Opaque single-use refresh token; each refresh returns a new one',
+    maxLength: 200,
     example: 'k3Jx0f9p...',
   })
   refresh_token: string;
 
   @ApiProperty({
+    ...UTC_TIMESTAMP,
     description: 'When the refresh token expires (UTC)',
     example: '2023-07-22T15:00:00Z',
-    format: 'date-time',
   })
   refresh_expires: string;
 }

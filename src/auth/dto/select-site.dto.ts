@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
+import { INT32_ID } from '../../openapi/schema-types';
 
 export class SelectSiteDto {
-  @ApiProperty({ example: 2, minimum: 1 })
+  @ApiProperty({ ...INT32_ID, example: 2 })
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)

@@ -1,24 +1,26 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { INT32_ID } from '../../openapi/schema-types';
 
 export class UserDto {
-  @ApiProperty({ example: 123 })
+  @ApiProperty({ ...INT32_ID, example: 123 })
   id: number;
 
-  @ApiProperty({ example: 'alice' })
+  @ApiProperty({ example: 'alice', maxLength: 100 })
   username: string;
 
-  @ApiProperty({ example: 'alice@example.com', format: 'email' })
+  @ApiProperty({ example: 'alice@example.com', format: 'email', maxLength: 254 })
   email: string;
 
   @ApiProperty({
-    type: [Number],
+    type: 'array',
+    items: INT32_ID,
     example: [1, 2],
     description: 'IDs of the sites the user belongs to',
   })
   sites: number[];
 
   @ApiProperty({
-    type: Number,
+    ...INT32_ID,
     nullable: true,
     example: 1,
     description: 'The site selected in this session',

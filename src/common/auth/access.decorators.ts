@@ -49,7 +49,7 @@ export function Authenticated(
     decorators.push(
       ApiErrorResponses([
         403,
-        'No site selected (SITE_CONTEXT_REQUIRED) or role too low (FORBIDDEN)',
+        'No site selected (SITE_CONTEXT_REQUIRED), or the role on the current site does not allow this, e.g. a member changing a record of someone else (FORBIDDEN)',
       ]),
     );
   }

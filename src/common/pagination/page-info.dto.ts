@@ -1,16 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { INT32_COUNT } from '../../openapi/schema-types';
+import { MAX_PAGE, MAX_PAGE_SIZE } from './page-query.dto';
 
 /** The pagination fields every list response carries beside its items. */
 export class PageInfoDto {
-  @ApiProperty({ example: 24, description: 'Items matching, over all pages' })
+  @ApiProperty({ ...INT32_COUNT, example: 24, description: 'Items matching, over all pages' })
   total: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ ...INT32_COUNT, minimum: 1, maximum: MAX_PAGE, example: 1 })
   page: number;
 
-  @ApiProperty({ example: 20 })
+  @ApiProperty({ ...INT32_COUNT, minimum: 1, maximum: MAX_PAGE_SIZE, example: 20 })
   page_size: number;
 
-  @ApiProperty({ example: 2, description: 'ceil(total / page_size)' })
+  @ApiProperty({ ...INT32_COUNT, example: 2, description: 'ceil(total / page_size)' })
   total_pages: number;
 }

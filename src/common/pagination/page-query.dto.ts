@@ -4,10 +4,19 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
+/** No offset beyond this many pages, so a request cannot make PostgreSQL walk millions of rows. */
+export const MAX_PAGE = 100_000;
 
 /** `page` and `page_size` of every list (DESIGN.md §7); out of range is 400 BAD_REQUEST. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100_000, default: 1, example: 1 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_PAGE,
+    default: 1,
+    example: 1,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'page must be an integer' })
@@ -16,6 +25,8 @@ export class PageQueryDto {
   page?: number;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
     minimum: 1,
     maximum: MAX_PAGE_SIZE,
     default: DEFAULT_PAGE_SIZE,

@@ -24,24 +24,38 @@ export function ApiRateLimited(): MethodDecorator & ClassDecorator {
   return ApiErrorResponses(429);
 }
 
+/** Limits, counts and seconds: non-negative int32s. */
+const HEADER_INTEGER = {
+  type: 'integer',
+  format: 'int32',
+  minimum: 0,
+  maximum: 2_147_483_647,
+} as const;
+
 const RATE_LIMIT_HEADERS: Record<string, HeaderObject> = {
   'X-RateLimit-Limit': {
     description: 'Requests allowed per window in the tier that governed this request',
-    schema: { type: 'integer', example: 300 },
+    schema: { ...HEADER_INTEGER, example: 300 },
   },
   'X-RateLimit-Remaining': {
     description: 'Requests left in the current window',
-    schema: { type: 'integer', example: 299 },
+    schema: { ...HEADER_INTEGER, example: 299 },
   },
   'X-RateLimit-Reset': {
     description: 'Unix time in seconds at which the current window ends',
-    schema: { type: 'integer', example: 1764072060 },
+    schema: {
+      type: 'integer',
+      format: 'int64',
+      minimum: 0,
+      maximum: 253402300799,
+      example: 1764072060,
+    },
   },
 };
 
 const RETRY_AFTER: HeaderObject = {
   description: 'Seconds to wait before the next request can succeed',
-  schema: { type: 'integer', example: 42 },
+  schema: { ...HEADER_INTEGER, example: 42 },
 };
 
 export function addRateLimitHeaders(document: OpenAPIObject): void {

@@ -2,11 +2,13 @@ import { ApiHideProperty, ApiProperty, ApiPropertyOptional, PartialType } from '
 import { Transform, type TransformFnParams } from 'class-transformer';
 import { Allow, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { DEFAULT_INTERACTION_TYPES } from '../../config/app-config';
+import { INPUT_DATETIME_MAX_LENGTH, INTERACTION_TYPE_SCHEMA } from '../../openapi/schema-types';
 import { ISO_DATETIME } from '../interaction-time';
 
 const trim = ({ value }: TransformFnParams): unknown =>
   typeof value === 'string' ? value.trim() : value;
 const DATETIME_MESSAGE = 'must be an ISO 8601 date-time such as 2023-06-12T10:00:00Z';
+const NULL_CLEARS = 'Absent or null: empty (PATCH: absent keeps the stored value, null clears it)';
 const DATETIME_DESCRIPTION =
   'ISO 8601. With Z or an offset it is taken as is; without, it is wall-clock time in `timezone`. Returned in UTC.';
 
@@ -36,9 +38,11 @@ export class InteractionInputDto extends ServerOwnedFields {
   title: string;
 
   @ApiProperty({
+    enum: DEFAULT_INTERACTION_TYPES,
+    enumName: INTERACTION_TYPE_SCHEMA,
     example: 'Meeting',
-    maxLength: 50,
-    description: `One of the configured INTERACTION_TYPES, case-insensitive; returned in its canonical spelling. Default list: ${DEFAULT_INTERACTION_TYPES.join(', ')}.`,
+    description:
+      'Matched case-insensitively (`meeting` is accepted) and stored in its canonical spelling.',
   })
   @Transform(trim)
   @IsString({ message: 'type must be a string' })
@@ -58,6 +62,7 @@ export class InteractionInputDto extends ServerOwnedFields {
 
   @ApiProperty({
     format: 'date-time',
+    maxLength: INPUT_DATETIME_MAX_LENGTH,
     example: '2023-06-20T14:00:00Z',
     description: DATETIME_DESCRIPTION,
   })
@@ -67,6 +72,7 @@ export class InteractionInputDto extends ServerOwnedFields {
 
   @ApiProperty({
     format: 'date-time',
+    maxLength: INPUT_DATETIME_MAX_LENGTH,
     example: '2023-06-20T15:00:00Z',
     description: `${DATETIME_DESCRIPTION} Not before start_datetime.`,
   })
@@ -79,23 +85,40 @@ export class InteractionInputDto extends ServerOwnedFields {
   @MaxLength(64, { message: 'timezone must be an IANA time zone name such as America/Chicago' })
   timezone: string;
 
-  @ApiPropertyOptional({ maxLength: 200, default: '', example: 'Virtual Conference Room' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 200,
+    default: '',
+    example: 'Virtual Conference Room',
+    description: NULL_CLEARS,
+  })
   @IsOptional()
   @IsString({ message: 'location must be a string' })
   @MaxLength(200, { message: 'location must be at most 200 characters long' })
   location?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     maxLength: 5000,
     default: '',
     example: 'Weekly project status update meeting',
+    description: NULL_CLEARS,
   })
   @IsOptional()
   @IsString({ message: 'description must be a string' })
   @MaxLength(5000, { message: 'description must be at most 5000 characters long' })
   description?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 5000, default: '', example: 'Prepare progress report' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 5000,
+    default: '',
+    example: 'Prepare progress report',
+    description: NULL_CLEARS,
+  })
   @IsOptional()
   @IsString({ message: 'notes must be a string' })
   @MaxLength(5000, { message: 'notes must be at most 5000 characters long' })

@@ -1,24 +1,37 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageInfoDto } from '../../common/pagination/page-info.dto';
+import { MAX_PAGE_SIZE } from '../../common/pagination/page-query.dto';
 import { toIsoSeconds } from '../../common/http/iso-time';
+import { INT32_ID, INT64_ID, UTC_TIMESTAMP } from '../../openapi/schema-types';
 import type { Interaction } from '../entities/interaction.entity';
 
 export class InteractionDto {
-  @ApiProperty({ example: 1, description: 'bigint in the database; a JSON number' }) id: number;
-  @ApiProperty({ example: 2 }) site_id: number;
-  @ApiProperty({ example: 'Team Kickoff Meeting' }) title: string;
-  @ApiProperty({ example: 'Meeting' }) type: string;
-  @ApiProperty({ example: 'John Smith' }) lead: string;
-  @ApiProperty({ format: 'date-time', example: '2023-06-12T10:00:00Z' }) start_datetime: string;
-  @ApiProperty({ format: 'date-time', example: '2023-06-12T11:00:00Z' }) end_datetime: string;
-  @ApiProperty({ example: 'America/New_York' }) timezone: string;
-  @ApiProperty({ example: 'Conference Room A' }) location: string;
-  @ApiProperty({ example: 'Initial project kickoff meeting with team members' })
+  @ApiProperty({ ...INT64_ID, example: 1, description: 'bigint in the database; a JSON number' })
+  id: number;
+  @ApiProperty({ ...INT32_ID, example: 2 }) site_id: number;
+  @ApiProperty({ maxLength: 100, example: 'Team Kickoff Meeting' }) title: string;
+  @ApiProperty({
+    maxLength: 50,
+    example: 'Meeting',
+    description:
+      'Canonical spelling of a configured type (see InteractionType). A plain string here: a record keeps its type if INTERACTION_TYPES later drops it.',
+  })
+  type: string;
+  @ApiProperty({ maxLength: 100, example: 'John Smith' }) lead: string;
+  @ApiProperty({ ...UTC_TIMESTAMP, example: '2023-06-12T10:00:00Z' }) start_datetime: string;
+  @ApiProperty({ ...UTC_TIMESTAMP, example: '2023-06-12T11:00:00Z' }) end_datetime: string;
+  @ApiProperty({ maxLength: 64, example: 'America/New_York', description: 'IANA time zone name' })
+  timezone: string;
+  @ApiProperty({ maxLength: 200, example: 'Conference Room A' }) location: string;
+  @ApiProperty({
+    maxLength: 5000,
+    example: 'Initial project kickoff meeting with team members',
+  })
   description: string;
-  @ApiProperty({ example: 'Bring project documentation' }) notes: string;
-  @ApiProperty({ example: 123 }) created_by: number;
-  @ApiProperty({ format: 'date-time', example: '2023-06-01T15:30:00Z' }) created_at: string;
-  @ApiProperty({ format: 'date-time', example: '2023-06-01T15:30:00Z' }) updated_at: string;
+  @ApiProperty({ maxLength: 5000, example: 'Bring project documentation' }) notes: string;
+  @ApiProperty({ ...INT32_ID, example: 123 }) created_by: number;
+  @ApiProperty({ ...UTC_TIMESTAMP, example: '2023-06-01T15:30:00Z' }) created_at: string;
+  @ApiProperty({ ...UTC_TIMESTAMP, example: '2023-06-01T15:30:00Z' }) updated_at: string;
 }
 
 export class InteractionResponseDto {
@@ -27,7 +40,7 @@ export class InteractionResponseDto {
 }
 
 export class InteractionListResponseDto extends PageInfoDto {
-  @ApiProperty({ type: [InteractionDto] })
+  @ApiProperty({ type: [InteractionDto], maxItems: MAX_PAGE_SIZE })
   interactions: InteractionDto[];
 }
 

@@ -1,6 +1,6 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Allow, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from '../../common/pagination/page-query.dto';
+import { MAX_PAGE, MAX_PAGE_SIZE } from '../../common/pagination/page-query.dto';
 import {
   FILTER_LIMITS,
   FILTER_OPERATORS,
@@ -17,7 +17,9 @@ import {
  * recursive and its rules depend on the field's type, which decorators cannot express.
  */
 
-const SCALAR = { oneOf: [{ type: 'string' }, { type: 'number' }] };
+const SCALAR = {
+  oneOf: [{ type: 'string', maxLength: FILTER_LIMITS.maxTextLength }, { type: 'number' }],
+};
 
 export class FilterConditionDto {
   @ApiProperty({ enum: SEARCH_FIELD_NAMES, enumName: 'SearchField', example: 'type' })
@@ -61,6 +63,7 @@ export class AnyFilterGroupDto {
     type: 'array',
     items: FILTER_ITEM_REFS(),
     minItems: 1,
+    maxItems: FILTER_LIMITS.maxConditions,
   })
   any: unknown[];
 }
@@ -71,6 +74,7 @@ export class AllFilterGroupDto {
     type: 'array',
     items: FILTER_ITEM_REFS(),
     minItems: 1,
+    maxItems: FILTER_LIMITS.maxConditions,
   })
   all: unknown[];
 }
@@ -105,6 +109,7 @@ export class AdvancedSearchDto {
     description: `AND-ed conditions and groups; groups nest up to ${FILTER_LIMITS.maxDepth} levels, ${FILTER_LIMITS.maxConditions} conditions in all`,
     type: 'array',
     items: FILTER_ITEM_REFS(),
+    maxItems: FILTER_LIMITS.maxConditions,
     example: [
       { field: 'type', operator: 'eq', value: 'Meeting' },
       { field: 'start_datetime', operator: 'gte', value: '2023-06-01T00:00:00Z' },
@@ -130,21 +135,41 @@ export class AdvancedSearchDto {
   @Allow()
   sort?: unknown;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100_000, default: 1, example: 1 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_PAGE,
+    default: 1,
+    example: 1,
+  })
   @IsOptional()
   @IsInt({ message: 'page must be an integer' })
   @Min(1, { message: 'page must be at least 1' })
   @Max(100_000, { message: 'page must be at most 100000' })
   page?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20, example: 20 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: 20,
+    example: 20,
+  })
   @IsOptional()
   @IsInt({ message: 'size must be an integer' })
   @Min(1, { message: `size must be between 1 and ${MAX_PAGE_SIZE}` })
   @Max(MAX_PAGE_SIZE, { message: `size must be between 1 and ${MAX_PAGE_SIZE}` })
   size?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, description: 'Alias of size' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    description: 'Alias of size',
+  })
   @IsOptional()
   @IsInt({ message: 'page_size must be an integer' })
   @Min(1, { message: `page_size must be between 1 and ${MAX_PAGE_SIZE}` })

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
+import { INPUT_DATETIME_MAX_LENGTH } from '../../openapi/schema-types';
 
 const DATE_OR_DATETIME =
   /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -21,6 +22,7 @@ export class TextSearchQueryDto extends PageQueryDto {
 
 export class DateRangeQueryDto extends PageQueryDto {
   @ApiProperty({
+    maxLength: INPUT_DATETIME_MAX_LENGTH,
     example: '2023-06-01',
     description: 'YYYY-MM-DD (start of that day) or a full ISO 8601 date-time',
   })
@@ -29,6 +31,7 @@ export class DateRangeQueryDto extends PageQueryDto {
   start_date: string;
 
   @ApiProperty({
+    maxLength: INPUT_DATETIME_MAX_LENGTH,
     example: '2023-06-30',
     description: 'YYYY-MM-DD (the whole day is included) or a full ISO 8601 date-time (exclusive)',
   })
@@ -37,6 +40,7 @@ export class DateRangeQueryDto extends PageQueryDto {
   end_date: string;
 
   @ApiPropertyOptional({
+    maxLength: 64,
     example: 'America/New_York',
     description:
       'IANA time zone in which dates and date-times without offset are read; default UTC',
@@ -47,12 +51,22 @@ export class DateRangeQueryDto extends PageQueryDto {
   timezone?: string;
 }
 
+/** `limit` of the upcoming/recent windows (DESIGN.md §7). */
+export const MAX_WINDOW_LIMIT = 50;
+
 export class LimitQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 10, example: 10 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_WINDOW_LIMIT,
+    default: 10,
+    example: 10,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be an integer' })
   @Min(1, { message: 'limit must be between 1 and 50' })
-  @Max(50, { message: 'limit must be between 1 and 50' })
+  @Max(MAX_WINDOW_LIMIT, { message: 'limit must be between 1 and 50' })
   limit?: number;
 }

@@ -1,15 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { INT32_ID } from '../../openapi/schema-types';
 import { SITE_ROLES, type SiteRole } from '../entities/site-membership.entity';
 import type { Site } from '../entities/site.entity';
 
 export class SiteDto {
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ ...INT32_ID, example: 1 })
   id: number;
 
-  @ApiProperty({ example: 'Headquarters' })
+  @ApiProperty({ example: 'Headquarters', maxLength: 100 })
   name: string;
 
-  @ApiProperty({ example: 'Main corporate headquarters' })
+  @ApiProperty({ example: 'Main corporate headquarters', maxLength: 500 })
   description: string;
 }
 
