@@ -1,14 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FixedWindowMemoryStore } from './fixed-window-memory-store';
 import { RateLimiter } from './rate-limiter';
 
 const LIMITS = { auth: 2, search: 3, authenticated: 4, anonymous: 5 };
 const MINUTE = 60_000;
 
 describe('RateLimiter', () => {
-  const store = new ThrottlerStorageService();
-  afterEach(() => store.onApplicationShutdown());
+  const store = new FixedWindowMemoryStore();
+  afterEach(() => store.close());
 
   it('reports the end of the aligned window as Unix seconds and the seconds left', async () => {
     const limiter = new RateLimiter(store, LIMITS, MINUTE);

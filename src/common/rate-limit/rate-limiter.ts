@@ -1,8 +1,9 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import type { AppConfig, RateLimits } from '../../config/app-config';
+import { FixedWindowMemoryStore } from './fixed-window-memory-store';
 
 export type RateTierName = keyof RateLimits;
 
@@ -20,7 +21,7 @@ export interface RateLimitVerdict {
 /**
  * Fixed windows aligned on multiples of the window length (12:00:00, 12:01:00 … for 60s), so every
  * instance computes the same window and its end without asking the store. The store (the
- * throttler's in-memory storage, or Redis through @nest-lab/throttler-storage-redis) only counts
+ * in-memory FixedWindowMemoryStore, or Redis through @nest-lab/throttler-storage-redis) only counts
  * atomically, under a key that names the window; it blocks once the count passes the limit until
  * the window ends.
  *
@@ -41,7 +42,7 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   static fromConfig(config: AppConfig): RateLimiter {
     if (!config.redisUrl) {
       return new RateLimiter(
-        new ThrottlerStorageService(),
+        new FixedWindowMemoryStore(),
         config.rateLimits,
         config.rateLimitWindowMs,
       );
@@ -84,8 +85,8 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    if (this.store instanceof ThrottlerStorageService) {
-      this.store.onApplicationShutdown();
+    if (this.store instanceof FixedWindowMemoryStore) {
+      this.store.close();
     }
     this.redis?.disconnect(false);
   }
