@@ -1,17 +1,17 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { seedBulkInteractions } from '../../database/seeds/bulk.seed';
+import { BULK_PASSWORD, bulkUsername, seedBulkInteractions } from '../../database/seeds/bulk.seed';
 import { CliDatabaseService } from '../cli-database.service';
 import { CliInputError, writeLine } from '../cli-input';
 
 interface SeedBulkOptions {
-  count: number;
-  sites: number;
+  interactions?: number;
+  sites?: number;
+  users?: number;
 }
 
 @Command({
   name: 'seed:bulk',
-  description:
-    'Add N generated interactions over "Bulk site" sites (for benchmarks and query plans)',
+  description: `Add generated interactions over "Bulk site" sites, created by ${bulkUsername(1)} … (password ${BULK_PASSWORD}); for local benchmarks only`,
 })
 export class SeedBulkCommand extends CommandRunner {
   constructor(private readonly database: CliDatabaseService) {
@@ -20,16 +20,30 @@ export class SeedBulkCommand extends CommandRunner {
 
   override async run(_params: string[], options: SeedBulkOptions): Promise<void> {
     const started = Date.now();
-    const siteIds = await seedBulkInteractions(await this.database.dataSource(), {
-      count: options.count ?? 1_000_000,
+    const interactions = options.interactions ?? 1_000_000;
+    const { siteIds, userIds } = await seedBulkInteractions(await this.database.dataSource(), {
+      interactions,
       sites: options.sites ?? 20,
+      users: options.users ?? 10,
     });
     writeLine(
-      `added ${options.count ?? 1_000_000} interactions over sites ${siteIds.join(', ')} in ${Math.round((Date.now() - started) / 1000)} s`,
+      `added ${interactions} interactions over sites ${siteIds.join(', ')} by ${userIds.length} users in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   }
 
-  @Option({ flags: '--count <n>', description: 'interactions to add (default 1000000)' })
+  @Option({
+    flags: '--interactions <n>',
+    description: 'interactions to add (default 1000000)',
+  })
+  parseInteractions(value: string): number {
+    return positiveInteger(value, '--interactions', 10_000_000);
+  }
+
+  @Option({
+    flags: '--count <n>',
+    name: 'interactions',
+    description: 'alias of --interactions',
+  })
   parseCount(value: string): number {
     return positiveInteger(value, '--count', 10_000_000);
   }
@@ -37,6 +51,14 @@ export class SeedBulkCommand extends CommandRunner {
   @Option({ flags: '--sites <n>', description: 'sites to spread them over (default 20)' })
   parseSites(value: string): number {
     return positiveInteger(value, '--sites', 1_000);
+  }
+
+  @Option({
+    flags: '--users <n>',
+    description: `users creating them, ${bulkUsername(1)} … (default 10)`,
+  })
+  parseUsers(value: string): number {
+    return positiveInteger(value, '--users', 1_000);
   }
 }
 

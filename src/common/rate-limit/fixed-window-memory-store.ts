@@ -22,7 +22,14 @@ export class FixedWindowMemoryStore implements ThrottlerStorage {
     this.sweep.unref();
   }
 
-  increment(key: string, ttlMs: number, limit: number): Promise<StorageRecord> {
+  /** The block duration and throttler name of the interface are implied by the key's window. */
+  increment(
+    key: string,
+    ttlMs: number,
+    limit: number,
+    _blockDurationMs?: number,
+    _throttlerName?: string,
+  ): Promise<StorageRecord> {
     const now = Date.now();
     let count = this.counts.get(key);
     if (!count || count.expiresAt <= now) {

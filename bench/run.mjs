@@ -1,0 +1,546 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import process from 'node:process';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, URL } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { SCENARIOS } from './scenarios.mjs';
+
+/**
+ * `npm run bench [-- options]`: seeds (or reuses) a database per size, starts the production build
+ * and the bare baseline on it, and measures every scenario at a fixed concurrency. See
+ * bench/README.md.
+ */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BENCH = join(ROOT, 'bench');
+const SITES = 20;
+const USERS = 10;
+const BENCH_USER = 'bulk-user-1';
+const BENCH_PASSWORD = 'demo-password-123';
+const BENCH_SITE = 'Bulk site 1';
+/**
+ * Raised, not switched off: every request still passes the rate-limit guard and is counted, in the
+ * default 60 s window. 100 million per window is far above what one machine can send.
+ */
+const RATE_LIMITS = {
+  RATE_LIMIT_AUTH: '100000000',
+  RATE_LIMIT_SEARCH: '100000000',
+  RATE_LIMIT_AUTHENTICATED: '100000000',
+  RATE_LIMIT_ANONYMOUS: '100000000',
+};
+const TARGETS = { rssBytes: 250 * 1024 * 1024, ratio: 0.6 };
+/** Other work on the machine skews absolute numbers; the report says how busy it was. */
+const startLoad = os.loadavg()[0];
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    scenarios: { type: 'string' },
+    'no-baseline': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  process.stdout
+    .write(`usage: npm run bench -- [--rows 10000,100000,1000000] [--duration 10] [--warmup 2]
+                          [--connections 50] [--scenarios key,key] [--no-baseline] [--cpu-prof] [--smoke]
+scenarios: ${SCENARIOS.map((scenario) => scenario.key).join(', ')}\n`);
+  process.exit(0);
+}
+const options = {
+  rows: (args.rows ?? (args.smoke ? '10000' : '1000000')).split(',').map(positiveInteger),
+  duration: positiveInteger(args.duration ?? (args.smoke ? '3' : '10')),
+  warmup: Number(args.warmup ?? (args.smoke ? '0' : '2')),
+  connections: positiveInteger(args.connections),
+  baseline: !args['no-baseline'],
+  cpuProfile: args['cpu-prof'],
+  scenarios: args.scenarios
+    ? SCENARIOS.filter((scenario) => args.scenarios.split(',').includes(scenario.key))
+    : SCENARIOS,
+};
+
+/** Everything started here, stopped in reverse order on exit, error or Ctrl-C. */
+const cleanups = [];
+async function cleanUp(downTo = 0) {
+  while (cleanups.length > downTo) {
+    await cleanups
+      .pop()()
+      .catch((error) => log(`cleanup: ${error.message}`));
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
+const { startEmbeddedPostgres, freePort } = await import(
+  join(ROOT, 'dist/src/database/embedded-postgres.js')
+);
+
+async function benchmarkSize(rows) {
+  log(`== ${rows} interactions`);
+  const mark = cleanups.length;
+  try {
+    return await benchmarkDatabase(rows);
+  } finally {
+    await cleanUp(mark);
+  }
+}
+
+async function benchmarkDatabase(rows) {
+  const database = await openDatabase(rows);
+  const dataDir = join(BENCH, `.data-${rows}`);
+  mkdirSync(dataDir, { recursive: true });
+
+  const profiling = options.cpuProfile
+    ? ['--cpu-prof', '--cpu-prof-dir', join(BENCH, 'results', 'profiles')]
+    : [];
+  const product = await startServer('product', [...profiling, join(ROOT, 'dist/src/main.js')], {
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+    ACCESS_TOKEN_TTL: '12h',
+    ...RATE_LIMITS,
+  });
+  const session = await logIn(product.url);
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  cleanups.push(() => client.end());
+  const { rows: idRows } = await client.query(
+    'SELECT id FROM interactions WHERE site_id = $1 ORDER BY random() LIMIT 5000',
+    [session.siteId],
+  );
+  const input = { ids: idRows.map((row) => String(row.id)) };
+  const baseline = options.baseline
+    ? await startServer('baseline', [join(BENCH, 'baseline/server.mjs')], {
+        DATABASE_URL: database.url,
+        SITE_ID: String(session.siteId),
+      })
+    : undefined;
+
+  // Steady state for a reused dataset too: the last run's deletions vacuumed, statistics fresh.
+  await client.query('VACUUM (ANALYZE) interactions');
+  const { rows: before } = await client.query('SELECT max(id) AS id FROM interactions');
+  const results = [];
+  for (const scenario of options.scenarios) {
+    const measuredProduct = await measure(product, scenario, input, session.token);
+    const measuredBaseline =
+      baseline && scenario.baseline ? await measure(baseline, scenario, input) : undefined;
+    results.push({ scenario, product: measuredProduct, baseline: measuredBaseline });
+  }
+  // Stopping drains the requests still in flight; then the dataset goes back to its size for reuse.
+  await baseline?.stop();
+  await product.stop();
+  await client.query('DELETE FROM interactions WHERE id > $1', [before[0].id]);
+
+  return {
+    rows,
+    database: database.description,
+    seedSeconds: database.seedSeconds,
+    productReadySeconds: product.readySeconds,
+    productIdleRssBytes: product.idleRssBytes,
+    postgres: (await client.query('SHOW server_version')).rows[0].server_version,
+    results,
+  };
+}
+
+/**
+ * The database for one size: the embedded PostgreSQL of bench/.data-<rows> (started here), or
+ * with DATABASE_URL a database ims_bench_<rows> on that server. Seeded when it does not hold
+ * exactly the bulk data of that size.
+ */
+async function openDatabase(rows) {
+  let url;
+  let description;
+  let reset;
+  if (process.env.DATABASE_URL) {
+    url = await ensureDatabase(process.env.DATABASE_URL, `ims_bench_${rows}`);
+    description = `ims_bench_${rows} on DATABASE_URL's server`;
+  } else {
+    const dataDir = join(BENCH, `.data-${rows}`);
+    let embedded = await startEmbeddedPostgres(dataDir, 0, log);
+    cleanups.push(() => embedded.stop());
+    url = embedded.url;
+    description = `embedded PostgreSQL in bench/.data-${rows}`;
+    reset = async () => {
+      await cleanups.pop()();
+      rmSync(dataDir, { recursive: true, force: true });
+      embedded = await startEmbeddedPostgres(dataDir, 0, log);
+      cleanups.push(() => embedded.stop());
+      url = embedded.url;
+    };
+  }
+  const found = await bulkContent(url);
+  if (found.interactions === rows && found.sites === SITES && found.users === USERS) {
+    log(`reusing ${description} (${rows} interactions)`);
+    return { url, description, seedSeconds: undefined };
+  }
+  if (found.interactions + found.sites + found.users > 0) {
+    if (!reset) {
+      throw new Error(
+        `ims_bench_${rows} holds other data (${JSON.stringify(found)}); drop it and run again`,
+      );
+    }
+    log(`bench/.data-${rows} holds other data (${JSON.stringify(found)}): seeding it anew`);
+    await reset();
+  }
+  log(`seeding ${rows} interactions over ${SITES} sites by ${USERS} users`);
+  const started = Date.now();
+  await run(
+    process.execPath,
+    [
+      join(ROOT, 'dist/src/cli/main.js'),
+      'seed:bulk',
+      '--interactions',
+      String(rows),
+      '--sites',
+      String(SITES),
+      '--users',
+      String(USERS),
+    ],
+    { DATABASE_URL: url },
+  );
+  return { url, description, seedSeconds: (Date.now() - started) / 1000 };
+}
+
+async function ensureDatabase(serverUrl, name) {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount === 0) {
+      await admin.query(`CREATE DATABASE ${name}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function bulkContent(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT (SELECT count(*) FROM interactions)::int AS interactions,
+              (SELECT count(*) FROM sites WHERE name LIKE 'Bulk site %')::int AS sites,
+              (SELECT count(*) FROM users WHERE username LIKE 'bulk-user-%')::int AS users`,
+    );
+    return rows[0];
+  } catch (error) {
+    if (error.code === '42P01') {
+      return { interactions: 0, sites: 0, users: 0 }; // not migrated yet
+    }
+    throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Starts a server process on a free port and waits for GET /health/ready. */
+async function startServer(name, argv, env) {
+  const port = await freePort();
+  const started = Date.now();
+  const child = spawn(process.execPath, argv, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return;
+    }
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  cleanups.push(stop);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+    }
+    const ready = await globalThis.fetch(`${url}/health/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) {
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${name} not ready within 60 s:\n${output}`);
+    }
+    await sleep(50);
+  }
+  const readySeconds = (Date.now() - started) / 1000;
+  log(`${name} ready in ${readySeconds.toFixed(2)} s (pid ${child.pid})`);
+  return {
+    name,
+    url,
+    pid: child.pid,
+    readySeconds,
+    idleRssBytes: readRss(child.pid),
+    output: () => output,
+    stop: async () => {
+      await stop();
+      cleanups.splice(cleanups.indexOf(stop), 1);
+    },
+  };
+}
+
+async function logIn(url) {
+  const call = async (path, init = {}) => {
+    const response = await globalThis.fetch(`${url}/api/v1${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...init.headers },
+    });
+    if (!response.ok) {
+      throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    }
+    return response.json();
+  };
+  const { token } = await call('/auth/login', {
+    method: 'POST',
+    body: JSON.stringify({ username: BENCH_USER, password: BENCH_PASSWORD }),
+  });
+  const authorization = { authorization: `Bearer ${token}` };
+  const { sites } = await call('/auth/sites', { headers: authorization });
+  const site = sites.find((candidate) => candidate.name === BENCH_SITE);
+  await call('/auth/site', {
+    method: 'POST',
+    headers: authorization,
+    body: JSON.stringify({ site_id: site.id }),
+  });
+  return { token, siteId: site.id };
+}
+
+/** Runs one scenario against one server: warm-up (not counted), then the measured run. */
+async function measure(server, scenario, input, token) {
+  const requests = [
+    {
+      setupRequest: (request) => {
+        const next = scenario.request(input);
+        return {
+          ...request,
+          method: next.method,
+          path: next.path,
+          body: next.body,
+          headers: {
+            ...next.headers,
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+        };
+      },
+    },
+  ];
+  const load = (seconds) =>
+    autocannon({ url: server.url, connections: options.connections, duration: seconds, requests });
+  if (options.warmup > 0) {
+    await load(options.warmup);
+  }
+  const sampler = sampleRss(server.pid);
+  const result = await load(options.duration);
+  const peakRssBytes = sampler.stop();
+  const measured = {
+    requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    statusCodes: result.statusCodeStats,
+    peakRssBytes,
+  };
+  log(
+    `${scenario.key.padEnd(18)} ${server.name.padEnd(8)} ${fixed(measured.requestsPerSecond, 0).padStart(6)} req/s  p50 ${fixed(measured.p50Ms, 1)} ms  p99 ${fixed(measured.p99Ms, 1)} ms  non-2xx ${measured.non2xx}  errors ${measured.errors}  peak RSS ${mb(peakRssBytes)} MB`,
+  );
+  return measured;
+}
+
+/** Peak VmRSS of a process, read from /proc every 100 ms until stopped. */
+function sampleRss(pid) {
+  let peak = readRss(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, readRss(pid))), 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, readRss(pid));
+    },
+  };
+}
+
+function readRss(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function writeReport(runs) {
+  const date = new Date().toISOString();
+  const cpus = os.cpus();
+  const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${mb(os.totalmem())} MB RAM, Node ${process.version}, PostgreSQL ${runs[0]?.postgres}`;
+  const lines = [
+    `Benchmark of ${date.slice(0, 16).replace('T', ' ')} UTC — ${machine}.`,
+    `${options.connections} connections, ${options.duration} s per scenario after ${options.warmup} s of warm-up. Load average (1 min) at start ${startLoad.toFixed(1)}, at end ${os.loadavg()[0].toFixed(1)}.`,
+    '',
+  ];
+  for (const run of runs) {
+    lines.push(
+      `#### ${run.rows.toLocaleString('en-US')} interactions (${SITES} sites, ${(run.rows / SITES).toLocaleString('en-US')} in the benchmarked site)`,
+      '',
+      `Database: ${run.database}${run.seedSeconds === undefined ? ' (reused)' : `, seeded in ${run.seedSeconds.toFixed(1)} s`}. Product start to ready: ${run.productReadySeconds.toFixed(2)} s; idle RSS ${mb(run.productIdleRssBytes)} MB.`,
+      '',
+      '| scenario | req/s | p50 ms | p99 ms | non-2xx | peak RSS MB | baseline req/s | baseline p99 ms | product / baseline | targets |',
+      '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
+    );
+    for (const { scenario, product, baseline } of run.results) {
+      const ratio = baseline ? product.requestsPerSecond / baseline.requestsPerSecond : undefined;
+      lines.push(
+        `| ${scenario.name} | ${fixed(product.requestsPerSecond, 0)} | ${fixed(product.p50Ms, 1)} | ${fixed(product.p99Ms, 1)} | ${product.non2xx + product.errors} | ${mb(product.peakRssBytes)} | ${baseline ? fixed(baseline.requestsPerSecond, 0) : '—'} | ${baseline ? fixed(baseline.p99Ms, 1) : '—'} | ${ratio === undefined ? '—' : `${Math.floor(ratio * 100)} %`} | ${verdict(scenario, product, ratio)} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (runs.length > 1) {
+    lines.push(
+      '#### p99 latency (ms) by size',
+      '',
+      `| scenario | ${runs.map((run) => run.rows.toLocaleString('en-US')).join(' | ')} |`,
+      `| --- | ${runs.map(() => '--:').join(' | ')} |`,
+      ...options.scenarios.map(
+        (scenario) =>
+          `| ${scenario.name} | ${runs.map((run) => fixed(run.results.find((result) => result.scenario === scenario).product.p99Ms, 1)).join(' | ')} |`,
+      ),
+      '',
+    );
+  }
+  const markdown = `${lines.join('\n')}\n`;
+  const resultsDir = join(BENCH, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const stem = join(resultsDir, `bench-${date.replace(/[:.]/g, '-')}`);
+  writeFileSync(`${stem}.md`, markdown);
+  writeFileSync(
+    `${stem}.json`,
+    `${JSON.stringify(
+      {
+        date,
+        machine,
+        options: { ...options, scenarios: options.scenarios.map((scenario) => scenario.key) },
+        runs: runs.map((run) => ({
+          ...run,
+          results: run.results.map(({ scenario, product, baseline }) => ({
+            scenario: scenario.key,
+            name: scenario.name,
+            product,
+            baseline,
+          })),
+        })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`results: ${stem}.md and .json`);
+  return { markdown };
+}
+
+/** DESIGN.md §9 at this size: the misses, or ✓. */
+function verdict(scenario, product, ratio) {
+  const misses = [];
+  if (product.non2xx + product.errors > 0) {
+    misses.push('non-2xx');
+  }
+  if (scenario.targetP99Ms !== undefined && product.p99Ms >= scenario.targetP99Ms) {
+    misses.push(`p99 ≥ ${scenario.targetP99Ms} ms`);
+  }
+  if (ratio !== undefined && ratio < TARGETS.ratio) {
+    misses.push(`< ${TARGETS.ratio * 100} % of baseline`);
+  }
+  if (product.peakRssBytes >= TARGETS.rssBytes) {
+    misses.push(`RSS ≥ ${mb(TARGETS.rssBytes)} MB`);
+  }
+  return misses.length === 0 ? '✓' : `✗ ${misses.join(', ')}`;
+}
+
+function run(command, argv, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${argv.join(' ')} exited with ${code}`)),
+    );
+  });
+}
+
+function positiveInteger(value) {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new Error(`not a positive integer: ${value}`);
+  }
+  return parsed;
+}
+
+const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+const mb = (bytes) => Math.round(bytes / (1024 * 1024));
+
+function log(message) {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+async function main() {
+  try {
+    const runs = [];
+    for (const rows of options.rows) {
+      runs.push(await benchmarkSize(rows));
+    }
+    const report = await writeReport(runs);
+    process.stdout.write(report.markdown);
+    const failures = runs.flatMap((run) =>
+      run.results
+        .flatMap((result) => [result.product, result.baseline])
+        .filter((measured) => measured && measured.non2xx + measured.errors > 0),
+    );
+    if (failures.length > 0) {
+      process.stderr.write(`\n${failures.length} measurement(s) had non-2xx answers or errors\n`);
+      process.exitCode = 1;
+    }
+  } catch (error) {
+    process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
+    process.exitCode = 1;
+  } finally {
+    await cleanUp();
+  }
+}
+
+await main();

@@ -1,0 +1,133 @@
+/**
+ * The benchmark's scenarios. `request(input)` builds one request; it runs once per request sent,
+ * so ids, terms and months vary. `baseline: true` scenarios are also sent to the bare baseline
+ * server (bench/baseline/), which answers the reads only.
+ */
+
+/** Terms of 3 to 6 letters found in the bulk data's word lists (titles, leads, locations, descriptions). */
+export const SEARCH_TERMS = ['acme', 'chen', 'smith', 'demo', 'budget', 'pilot', 'renew', 'tokyo'];
+/** Lower-case last names of the bulk data's lead pool, for `lead contains`. */
+export const LEAD_NAMES = ['smith', 'garcia', 'chen', 'patel', 'tanaka', 'khan', 'silva', 'iyer'];
+export const TYPES = ['Meeting', 'Call', 'Email', 'Video Call', 'Visit', 'Event', 'Other'];
+export const TIME_ZONES = ['UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Tokyo'];
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** @template T @param {T[]} items @returns {T} */
+const any = (items) => items[Math.floor(Math.random() * items.length)];
+
+/** A random month of the bulk data's span (two years back to two years ahead) as [first, last] day. */
+function anyMonth() {
+  const now = new Date();
+  const first = new Date(
+    Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + Math.floor(Math.random() * 47) - 24, 1),
+  );
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0));
+  return [first, last].map((date) => date.toISOString().slice(0, 10));
+}
+
+/**
+ * @typedef {{ ids: string[] }} ScenarioInput  ids: interaction ids of the benchmarked site
+ * @typedef {{ method: string, path: string, body?: string, headers?: Record<string, string> }} BenchRequest
+ * @typedef {{ key: string, name: string, baseline: boolean, write?: boolean,
+ *   targetP99Ms: number | undefined, request: (input: ScenarioInput) => BenchRequest }} Scenario
+ */
+
+/** @type {Scenario[]} */
+export const SCENARIOS = [
+  {
+    key: 'list-page-1',
+    name: 'GET /interactions page 1',
+    baseline: true,
+    targetP99Ms: 50,
+    request: () => ({ method: 'GET', path: '/api/v1/interactions?page=1' }),
+  },
+  {
+    key: 'list-page-500',
+    name: 'GET /interactions page 500',
+    baseline: true,
+    targetP99Ms: 50,
+    request: () => ({ method: 'GET', path: '/api/v1/interactions?page=500' }),
+  },
+  {
+    key: 'get-by-id',
+    name: 'GET /interactions/{id}',
+    baseline: true,
+    targetP99Ms: 10,
+    request: ({ ids }) => ({ method: 'GET', path: `/api/v1/interactions/${any(ids)}` }),
+  },
+  {
+    key: 'list-search',
+    name: 'GET /interactions?search=',
+    baseline: true,
+    targetP99Ms: 50,
+    request: () => ({ method: 'GET', path: `/api/v1/interactions?search=${any(SEARCH_TERMS)}` }),
+  },
+  {
+    key: 'search-advanced',
+    name: 'POST /search/advanced',
+    baseline: true,
+    targetP99Ms: 50,
+    request: () => ({
+      method: 'POST',
+      path: '/api/v1/search/advanced',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({
+        filters: [
+          { field: 'type', operator: 'eq', value: any(TYPES) },
+          { field: 'start_datetime', operator: 'gte', value: `${anyMonth()[0]}T00:00:00Z` },
+          { field: 'lead', operator: 'contains', value: any(LEAD_NAMES) },
+        ],
+        sort: [{ field: 'start_datetime', direction: 'asc' }],
+        page: 1,
+        size: 20,
+      }),
+    }),
+  },
+  {
+    key: 'search-date-range',
+    name: 'GET /search/date-range (a month)',
+    baseline: true,
+    targetP99Ms: 50,
+    request: () => {
+      const [start, end] = anyMonth();
+      return {
+        method: 'GET',
+        path: `/api/v1/search/date-range?start_date=${start}&end_date=${end}`,
+      };
+    },
+  },
+  {
+    key: 'search-upcoming',
+    name: 'GET /search/upcoming',
+    baseline: true,
+    targetP99Ms: 50,
+    request: () => ({ method: 'GET', path: '/api/v1/search/upcoming' }),
+  },
+  {
+    key: 'create',
+    name: 'POST /interactions',
+    baseline: false,
+    write: true,
+    targetP99Ms: undefined,
+    request: () => {
+      const start = new Date(Date.now() + Math.floor(Math.random() * 365 * 96) * 900_000);
+      const end = new Date(start.getTime() + (1 + Math.floor(Math.random() * 16)) * 900_000);
+      return {
+        method: 'POST',
+        path: '/api/v1/interactions',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({
+          title: `Benchmark ${any(['call', 'review', 'visit'])} ${Math.floor(Math.random() * 1e6)}`,
+          type: any(TYPES),
+          lead: `Bench ${any(LEAD_NAMES)}`,
+          start_datetime: start.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          end_datetime: end.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          timezone: any(TIME_ZONES),
+          location: 'Online',
+          description: 'Created by npm run bench',
+        }),
+      };
+    },
+  },
+];
