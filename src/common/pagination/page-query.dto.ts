@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
@@ -7,36 +8,58 @@ export const DEFAULT_PAGE_SIZE = 20;
 /** No offset beyond this many pages, so a request cannot make PostgreSQL walk millions of rows. */
 export const MAX_PAGE = 100_000;
 
+/**
+ * Validation and schema of a page number; `fromQuery` converts the query string first. Shared by
+ * the query parameters of lists and the body of the advanced search.
+ */
+export function PageNumberField(options: { fromQuery: boolean }): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'integer',
+      format: 'int32',
+      minimum: 1,
+      maximum: MAX_PAGE,
+      default: 1,
+      example: 1,
+    }),
+    IsOptional(),
+    ...(options.fromQuery ? [Type(() => Number)] : []),
+    IsInt({ message: 'page must be an integer' }),
+    Min(1, { message: 'page must be at least 1' }),
+    Max(MAX_PAGE, { message: `page must be at most ${MAX_PAGE}` }),
+  );
+}
+
+/** Validation and schema of a page size named `name` (`page_size`, or `size` in the advanced search). */
+export function PageSizeField(
+  name: string,
+  options: { fromQuery: boolean; description?: string },
+): PropertyDecorator {
+  const outOfRange = `${name} must be between 1 and ${MAX_PAGE_SIZE}`;
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'integer',
+      format: 'int32',
+      minimum: 1,
+      maximum: MAX_PAGE_SIZE,
+      default: DEFAULT_PAGE_SIZE,
+      example: DEFAULT_PAGE_SIZE,
+      description: options.description,
+    }),
+    IsOptional(),
+    ...(options.fromQuery ? [Type(() => Number)] : []),
+    IsInt({ message: `${name} must be an integer` }),
+    Min(1, { message: outOfRange }),
+    Max(MAX_PAGE_SIZE, { message: outOfRange }),
+  );
+}
+
 /** `page` and `page_size` of every list (DESIGN.md §7); out of range is 400 BAD_REQUEST. */
 export class PageQueryDto {
-  @ApiPropertyOptional({
-    type: 'integer',
-    format: 'int32',
-    minimum: 1,
-    maximum: MAX_PAGE,
-    default: 1,
-    example: 1,
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'page must be an integer' })
-  @Min(1, { message: 'page must be at least 1' })
-  @Max(100_000, { message: 'page must be at most 100000' })
+  @PageNumberField({ fromQuery: true })
   page?: number;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    format: 'int32',
-    minimum: 1,
-    maximum: MAX_PAGE_SIZE,
-    default: DEFAULT_PAGE_SIZE,
-    example: 20,
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'page_size must be an integer' })
-  @Min(1, { message: `page_size must be between 1 and ${MAX_PAGE_SIZE}` })
-  @Max(MAX_PAGE_SIZE, { message: `page_size must be between 1 and ${MAX_PAGE_SIZE}` })
+  @PageSizeField('page_size', { fromQuery: true })
   page_size?: number;
 }
 

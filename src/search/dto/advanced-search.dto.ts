@@ -1,6 +1,6 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Allow, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { MAX_PAGE, MAX_PAGE_SIZE } from '../../common/pagination/page-query.dto';
+import { Allow } from 'class-validator';
+import { PageNumberField, PageSizeField } from '../../common/pagination/page-query.dto';
 import {
   FILTER_LIMITS,
   FILTER_OPERATORS,
@@ -135,44 +135,12 @@ export class AdvancedSearchDto {
   @Allow()
   sort?: unknown;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    format: 'int32',
-    minimum: 1,
-    maximum: MAX_PAGE,
-    default: 1,
-    example: 1,
-  })
-  @IsOptional()
-  @IsInt({ message: 'page must be an integer' })
-  @Min(1, { message: 'page must be at least 1' })
-  @Max(100_000, { message: 'page must be at most 100000' })
+  @PageNumberField({ fromQuery: false })
   page?: number;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    format: 'int32',
-    minimum: 1,
-    maximum: MAX_PAGE_SIZE,
-    default: 20,
-    example: 20,
-  })
-  @IsOptional()
-  @IsInt({ message: 'size must be an integer' })
-  @Min(1, { message: `size must be between 1 and ${MAX_PAGE_SIZE}` })
-  @Max(MAX_PAGE_SIZE, { message: `size must be between 1 and ${MAX_PAGE_SIZE}` })
+  @PageSizeField('size', { fromQuery: false })
   size?: number;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    format: 'int32',
-    minimum: 1,
-    maximum: MAX_PAGE_SIZE,
-    description: 'Alias of size',
-  })
-  @IsOptional()
-  @IsInt({ message: 'page_size must be an integer' })
-  @Min(1, { message: `page_size must be between 1 and ${MAX_PAGE_SIZE}` })
-  @Max(MAX_PAGE_SIZE, { message: `page_size must be between 1 and ${MAX_PAGE_SIZE}` })
+  @PageSizeField('page_size', { fromQuery: false, description: 'Alias of size' })
   page_size?: number;
 }
