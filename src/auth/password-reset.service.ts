@@ -12,6 +12,9 @@ import { PasswordHasher } from './password-hasher';
 import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 
+/** Reset mails per account and hour; a soft limit (two concurrent requests may both pass). */
+const MAX_REQUESTS_PER_HOUR = 3;
+
 @Injectable()
 export class PasswordResetService {
   private readonly logger = new Logger('PasswordReset');
@@ -35,7 +38,7 @@ export class PasswordResetService {
       .createQueryBuilder('user')
       .where('lower(user.email) = lower(:email)', { email })
       .getOne();
-    if (!user) {
+    if (!user || (await this.recentRequestsOf(user.id)) >= MAX_REQUESTS_PER_HOUR) {
       return;
     }
     const token = this.tokens.newOpaqueToken();
@@ -55,6 +58,19 @@ export class PasswordResetService {
       .catch((error: unknown) =>
         this.logger.error({ err: error }, 'password reset mail could not be sent'),
       );
+  }
+
+  /**
+   * Resets asked for this account in the last hour. Beyond the limit the answer stays the same
+   * but no mail leaves, so nobody can flood a mailbox from many IPs (the per-IP rate limit alone
+   * does not stop that).
+   */
+  private async recentRequestsOf(userId: number): Promise<number> {
+    const [{ count }] = await this.dataSource.query<Array<{ count: string }>>(
+      `SELECT count(*) FROM password_reset_tokens WHERE user_id = $1 AND created_at > now() - interval '1 hour'`,
+      [userId],
+    );
+    return Number(count);
   }
 
   /** Single use: the token is consumed atomically, and every session of the user ends. */

@@ -427,6 +427,22 @@ describe('auth', () => {
       await expect(smtp.waitFor('ghost@example.test', 500)).rejects.toThrow(/no mail/);
     });
 
+    it('sends at most 3 reset mails per account and hour, answering the same to every request', async () => {
+      const flooded = await makeUser(testApp.dataSource, {
+        username: 'erin',
+        email: 'erin@example.test',
+      });
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const response = await requestReset('erin@example.test');
+        expect(response.json()).toEqual({ success: true });
+      }
+      const [{ count }] = await testApp.dataSource.query<Array<{ count: string }>>(
+        'SELECT count(*) FROM password_reset_tokens WHERE user_id = $1',
+        [flooded.id],
+      );
+      expect(Number(count)).toBe(3);
+    });
+
     it('answers 400 INVALID_EMAIL for a malformed address', async () => {
       expectError(await requestReset('not-an-email'), 400, 'INVALID_EMAIL');
       expectError(await requestReset(42), 400, 'INVALID_EMAIL');
