@@ -45,6 +45,14 @@ async function bootstrap(): Promise<void> {
     }
     stopping = true;
     logger.log(`${signal} received: draining requests and shutting down`, 'Bootstrap');
+    const deadline = setTimeout(() => {
+      logger.error(
+        `requests still running after ${config.shutdownGracePeriodMs} ms: exiting anyway`,
+        'Bootstrap',
+      );
+      process.exit(1);
+    }, config.shutdownGracePeriodMs);
+    deadline.unref();
     await app.close();
     await embedded?.stop();
     process.exit(0);

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       corsOrigins: [],
       bodyLimitBytes: 102_400,
       logLevel: 'info',
+      shutdownGracePeriodMs: 10_000,
     });
   });
 

@@ -31,6 +31,8 @@ export class AppConfig {
   /** Requests per window for each rate-limit tier (DESIGN.md §8). */
   rateLimits: RateLimits;
   rateLimitWindowMs: number;
+  /** How long SIGTERM waits for requests in flight before the process exits anyway. */
+  shutdownGracePeriodMs: number;
   /** Absent: rate-limit counters live in this process's memory. */
   redisUrl?: string;
   /** Fastify's trustProxy: false ignores X-Forwarded-For; a hop count or addresses trust it. */
@@ -96,6 +98,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
       anonymous: env.RATE_LIMIT_ANONYMOUS ?? 30,
     },
     rateLimitWindowMs,
+    shutdownGracePeriodMs: durationToMs(env.SHUTDOWN_GRACE_PERIOD ?? '10s'),
     redisUrl: env.REDIS_URL,
     trustProxy: env.TRUST_PROXY ? (parseTrustProxy(env.TRUST_PROXY) ?? false) : false,
     interactionTypes: env.INTERACTION_TYPES

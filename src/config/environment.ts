@@ -159,6 +159,10 @@ export class Environment {
   RATE_LIMIT_WINDOW?: string;
 
   @IsOptional()
+  @IsDuration()
+  SHUTDOWN_GRACE_PERIOD?: string;
+
+  @IsOptional()
   @IsRedisUrl()
   REDIS_URL?: string;
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +75,33 @@ describe('the server process', () => {
       await rm(dataDir, { recursive: true, force: true });
     });
 
+    const serverEnv = () => ({
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      SEED_DEMO: 'true',
+    });
+
+    it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {
+      const server = start(serverEnv());
+      const url = new URL(await waitForUrl(server.output));
+      const upload = await openLoginUpload(url);
+      server.child.kill('SIGTERM');
+      const response = await upload.finish();
+      expect(response).toMatch(/^HTTP\/1\.1 200 /);
+      expect((await server.exit).code).toBe(0);
+    });
+
+    it('exits 1 once SHUTDOWN_GRACE_PERIOD has passed with a request still running', async () => {
+      const server = start({ ...serverEnv(), SHUTDOWN_GRACE_PERIOD: '1s' });
+      const url = new URL(await waitForUrl(server.output));
+      const upload = await openLoginUpload(url);
+      server.child.kill('SIGTERM');
+      expect((await server.exit).code).toBe(1);
+      upload.abandon();
+    });
+
     it('serves, logs JSON with the request id and no credentials, and stops cleanly on SIGTERM', async () => {
       const server = start({
         DATABASE_URL: database.url,
@@ -117,3 +145,34 @@ describe('the server process', () => {
     });
   });
 });
+
+/**
+ * A login whose body has not been sent yet. `Expect: 100-continue` makes the server confirm it
+ * holds the request before the test goes on, so "in flight" is a fact, not a timing guess.
+ */
+async function openLoginUpload(url: URL): Promise<{ finish(): Promise<string>; abandon(): void }> {
+  const body = JSON.stringify({ username: 'alice@example.com', password: 'demo-password-123' });
+  const socket = connect(Number(url.port), url.hostname);
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write(
+    `POST /api/v1/auth/login HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const check = () =>
+      received.includes('100 Continue') ? resolve() : socket.once('data', check);
+    check();
+  });
+  received = '';
+  return {
+    finish: async () => {
+      socket.write(body);
+      await closed;
+      return received;
+    },
+    abandon: () => socket.destroy(),
+  };
+}
