@@ -45,7 +45,14 @@ export function listInteractions(siteId, { offset, limit, search }) {
       text: `${LIST} ${where} ${NEWEST_FIRST} LIMIT ${limit} OFFSET ${offset}`,
       values: params,
     },
-    count: { text: `${COUNT} ${where}`, values: params },
+    // Unfiltered, the product reads the trigger-maintained per-site counter instead of counting.
+    count:
+      search === undefined
+        ? {
+            text: 'SELECT "interactions" AS "cnt" FROM "site_interaction_counts" WHERE "site_id" = $1',
+            values: params,
+          }
+        : { text: `${COUNT} ${where}`, values: params },
   };
 }
 

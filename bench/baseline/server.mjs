@@ -61,7 +61,7 @@ async function pageAndCount({ page: pageQuery, count: countQuery }) {
   try {
     const rows = await client.query(pageQuery);
     const count = await client.query(countQuery);
-    return { rows: rows.rows, total: Number(count.rows[0].cnt) };
+    return { rows: rows.rows, total: Number(count.rows[0]?.cnt ?? 0) };
   } finally {
     client.release();
   }

@@ -6,6 +6,7 @@ import { Session } from '../auth/entities/session.entity';
 import { User } from '../auth/entities/user.entity';
 import { IdempotencyKey } from '../common/http/idempotency-key.entity';
 import { Interaction } from '../interactions/entities/interaction.entity';
+import { SiteInteractionCount } from '../interactions/entities/site-interaction-count.entity';
 import { SiteMembership } from '../sites/entities/site-membership.entity';
 import { Site } from '../sites/entities/site.entity';
 
@@ -17,6 +18,7 @@ export const ENTITIES = [
   Site,
   SiteMembership,
   Interaction,
+  SiteInteractionCount,
   IdempotencyKey,
 ];
 

@@ -15,6 +15,7 @@ import {
 import type { InteractionInputDto, InteractionPatchDto } from './dto/interaction-input.dto';
 import type { ListInteractionsQueryDto } from './dto/list-interactions-query.dto';
 import { Interaction } from './entities/interaction.entity';
+import { SiteInteractionCount } from './entities/site-interaction-count.entity';
 import { InteractionFieldRules, type InteractionFields } from './interaction-fields';
 import { whereTextMatches } from './text-search';
 
@@ -54,9 +55,19 @@ export class InteractionsService {
       .limit(page.pageSize);
     if (query.search !== undefined) {
       whereTextMatches(builder, 'interaction', query.search);
+      const [rows, total] = await builder.getManyAndCount();
+      return { interactions: rows.map(toInteractionDto), ...pageInfo(page, total) };
     }
-    const [rows, total] = await builder.getManyAndCount();
+    const [rows, total] = await Promise.all([builder.getMany(), this.siteTotal(siteOf(principal))]);
     return { interactions: rows.map(toInteractionDto), ...pageInfo(page, total) };
+  }
+
+  /** The whole site's count, from the trigger-maintained counter rather than count(*). */
+  private async siteTotal(siteId: number): Promise<number> {
+    const counter = await this.dataSource
+      .getRepository(SiteInteractionCount)
+      .findOne({ select: { interactions: true }, where: { siteId } });
+    return Number(counter?.interactions ?? 0);
   }
 
   async get(principal: Principal, id: number): Promise<VersionedInteraction> {

@@ -185,6 +185,32 @@ describe('interactions: CRUD and validation', () => {
       ).toEqual([Number(older.id)]);
     });
 
+    it('keeps the unfiltered total exact through creates, deletes, bulk inserts and truncation', async () => {
+      const total = async () =>
+        (
+          await testApp.request({ method: 'GET', url: '/api/v1/interactions', headers: auth })
+        ).json<{
+          total: number;
+        }>().total;
+      const created = interactionOf(await create(EXAMPLE_INTERACTION));
+      await create(EXAMPLE_INTERACTION);
+      expect(await total()).toBe(2);
+      await testApp.request({
+        method: 'DELETE',
+        url: `/api/v1/interactions/${created.id}`,
+        headers: auth,
+      });
+      expect(await total()).toBe(1);
+      await testApp.dataSource.query(
+        `INSERT INTO interactions (site_id, title, type, lead, start_datetime, end_datetime, timezone, created_by)
+         SELECT $1, 'Bulk row ' || n, 'Call', 'Lead', now(), now(), 'UTC', $2 FROM generate_series(1, 250) n`,
+        [site.id, member.id],
+      );
+      expect(await total()).toBe(251);
+      await testApp.dataSource.query('TRUNCATE interactions CASCADE');
+      expect(await total()).toBe(0);
+    });
+
     it('filters the list by a case-insensitive substring of any text field', async () => {
       const owner = { site, user: member };
       const byTitle = await makeInteraction(testApp.dataSource, owner, {

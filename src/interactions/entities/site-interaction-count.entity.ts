@@ -1,0 +1,24 @@
+import { Column, Entity, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
+import { Site } from '../../sites/entities/site.entity';
+
+/**
+ * How many interactions each site holds, kept exact by statement-level triggers on interactions
+ * (migration add-site-interaction-counts), so an unfiltered list's `total` costs one row read
+ * instead of counting the whole site.
+ */
+@Entity({ name: 'site_interaction_counts' })
+export class SiteInteractionCount {
+  @PrimaryColumn({
+    name: 'site_id',
+    type: 'integer',
+    primaryKeyConstraintName: 'site_interaction_counts_pkey',
+  })
+  siteId: number;
+
+  @OneToOne(() => Site, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'site_id', foreignKeyConstraintName: 'site_interaction_counts_site_id_fkey' })
+  site?: Site;
+
+  @Column({ name: 'interactions', type: 'bigint', default: 0 })
+  interactions: string;
+}
