@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Delete,
@@ -57,6 +58,17 @@ const PRECONDITION_FAILED: [number, string] = [
   412,
   'If-Match does not match the current ETag (PRECONDITION_FAILED)',
 ];
+/** What PUT and PATCH share in the document: the id, If-Match, the stored record, the errors. */
+const CHANGE_DOCS = applyDecorators(
+  ID_PARAM,
+  IF_MATCH,
+  ApiOkResponse({
+    type: InteractionResponseDto,
+    description: 'The interaction as stored now',
+    headers: ETAG_HEADER,
+  }),
+  ApiErrorResponses(400, NOT_FOUND, PRECONDITION_FAILED, 422),
+);
 
 @ApiTags('Interactions')
 @Controller('interactions')
@@ -177,14 +189,7 @@ export class InteractionsController {
     summary: 'Replace an interaction (every required field)',
     description: 'Members may change the interactions they created; managers any in the site.',
   })
-  @ID_PARAM
-  @IF_MATCH
-  @ApiOkResponse({
-    type: InteractionResponseDto,
-    description: 'The interaction as stored now',
-    headers: ETAG_HEADER,
-  })
-  @ApiErrorResponses(400, NOT_FOUND, PRECONDITION_FAILED, 422)
+  @CHANGE_DOCS
   async replace(
     @CurrentPrincipal() principal: Principal,
     @Param('id', INTERACTION_ID) id: number,
@@ -202,14 +207,7 @@ export class InteractionsController {
     summary: 'Change some fields of an interaction',
     description: 'Only the fields given change; null clears location, description or notes.',
   })
-  @ID_PARAM
-  @IF_MATCH
-  @ApiOkResponse({
-    type: InteractionResponseDto,
-    description: 'The interaction as stored now',
-    headers: ETAG_HEADER,
-  })
-  @ApiErrorResponses(400, NOT_FOUND, PRECONDITION_FAILED, 422)
+  @CHANGE_DOCS
   async patch(
     @CurrentPrincipal() principal: Principal,
     @Param('id', INTERACTION_ID) id: number,
