@@ -1,5 +1,5 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-error';
 import { ErrorCode } from './error-code';
@@ -70,6 +70,18 @@ describe('toErrorResponse', () => {
     const response = toErrorResponse(new QueryFailedError('SELECT $1', ['\u0000'], driverError));
     expect(response).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
     expect(JSON.stringify(response.body)).not.toContain('UTF8');
+  });
+
+  it('answers 503 when the pg client loses its connection mid-query (no SQLSTATE to go by)', () => {
+    expect(toErrorResponse(new Error('Connection terminated unexpectedly')).status).toBe(503);
+    const wrapped = new QueryFailedError(
+      'INSERT …',
+      [],
+      new Error('Connection terminated unexpectedly'),
+    );
+    expect(toErrorResponse(wrapped).status).toBe(503);
+    expect(toErrorResponse(new Error('Connection refused by a feature flag')).status).toBe(500);
+    expect(toErrorResponse(new QueryRunnerAlreadyReleasedError()).status).toBe(503);
   });
 
   it('keeps a 4xx Fastify error as a client error with a fixed message', () => {

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { ApiError, type ErrorDetails } from './api-error';
 import { codeForStatus, ErrorCode } from './error-code';
 
@@ -26,6 +26,18 @@ const UNAVAILABLE_CODES = new Set([
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
 ]);
+
+/**
+ * The pg client raises these without any SQLSTATE when the socket to the server dies mid-query or
+ * cannot be had: the one place where a database error is recognised by its text, because there
+ * is nothing else to recognise it by.
+ */
+const PG_CONNECTION_LOST = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+];
 
 const SAFE_FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'Request body is not valid JSON',
@@ -122,10 +134,20 @@ function isRejectedValue(exception: unknown): boolean {
 }
 
 function isDatabaseUnavailable(exception: unknown): boolean {
+  // TypeORM releases a query runner whose connection died; its transaction can no longer commit.
+  if (exception instanceof QueryRunnerAlreadyReleasedError) {
+    return true;
+  }
   const candidate =
     exception instanceof QueryFailedError ? (exception.driverError as unknown) : exception;
   const code = (candidate as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'));
+  if (typeof code === 'string') {
+    return UNAVAILABLE_CODES.has(code) || code.startsWith('08');
+  }
+  return (
+    candidate instanceof Error &&
+    PG_CONNECTION_LOST.some((text) => candidate.message.startsWith(text))
+  );
 }
 
 function asFastifyClientError(
