@@ -36,10 +36,16 @@ export function IsDuration(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-export function IsPostgresUrl(options?: ValidationOptions): PropertyDecorator {
+/** A URL of one of `protocols` with a host; the message shows `example`. */
+function IsServiceUrl(
+  name: string,
+  protocols: string[],
+  example: string,
+  options?: ValidationOptions,
+) {
   return ValidateBy(
     {
-      name: 'isPostgresUrl',
+      name,
       validator: {
         validate: (value: unknown) => {
           if (typeof value !== 'string') {
@@ -47,40 +53,30 @@ export function IsPostgresUrl(options?: ValidationOptions): PropertyDecorator {
           }
           try {
             const url = new URL(value);
-            return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
+            return protocols.includes(url.protocol) && (!requireHost || url.hostname !== '');
           } catch {
             return false;
           }
         },
-        defaultMessage: (args) =>
-          `${args?.property} must be a URL like postgres://user:password@host:5432/database`,
+        defaultMessage: (args) => `${args?.property} must be a URL like ${example}`,
       },
     },
     options,
   );
 }
 
-export function IsRedisUrl(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isRedisUrl',
-      validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string') {
-            return false;
-          }
-          try {
-            const url = new URL(value);
-            return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
-          } catch {
-            return false;
-          }
-        },
-        defaultMessage: (args) => `${args?.property} must be a URL like redis://host:6379`,
-      },
-    },
+export function IsPostgresUrl(options?: ValidationOptions): PropertyDecorator {
+  return IsServiceUrl(
+    'isPostgresUrl',
+    ['postgres:', 'postgresql:'],
+    'postgres://user:password@host:5432/database',
+    false,
     options,
   );
+}
+
+export function IsRedisUrl(options?: ValidationOptions): PropertyDecorator {
+  return IsServiceUrl('isRedisUrl', ['redis:', 'rediss:'], 'redis://host:6379', true, options);
 }
 
 /** A hop count, or a comma-separated list of IP addresses and CIDR ranges. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/auth/entities/user.entity';
 import type { Interaction } from '../../src/interactions/entities/interaction.entity';
+import type { SearchResultsDto } from '../../src/search/dto/search-results.dto';
 import type { Site } from '../../src/sites/entities/site.entity';
 import { expectError } from '../support/auth-helpers';
 import { makeSite, makeUser } from '../support/factories';
@@ -8,13 +9,7 @@ import { sessionIn } from '../support/interaction-helpers';
 import { makeSearchFixture } from '../support/search-fixture';
 import { createTestApp, type TestApp } from '../support/test-app';
 
-interface Results {
-  results: Array<{ id: number }>;
-  total: number;
-  page: number;
-  page_size: number;
-  total_pages: number;
-}
+type Results = SearchResultsDto;
 
 describe('POST /search/advanced', () => {
   let testApp: TestApp;

@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Interaction } from '../../src/interactions/entities/interaction.entity';
+import type { SearchResultsDto } from '../../src/search/dto/search-results.dto';
 import { expectError } from '../support/auth-helpers';
 import { makeInteraction, makeSite, makeUser } from '../support/factories';
 import { sessionIn } from '../support/interaction-helpers';
 import { makeSearchFixture } from '../support/search-fixture';
 import { createTestApp, type TestApp } from '../support/test-app';
 
-interface Results {
-  results: Array<{ id: number }>;
-  total: number;
-  page: number;
-  page_size: number;
-  total_pages: number;
-}
+type Results = SearchResultsDto;
 
 describe('search endpoints', () => {
   let testApp: TestApp;
