@@ -36,11 +36,12 @@ export function IsDuration(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-/** A URL of one of `protocols` with a host; the message shows `example`. */
+/** A URL of one of `protocols` (with a host if `requireHost`); the message shows `example`. */
 function IsServiceUrl(
   name: string,
   protocols: string[],
   example: string,
+  requireHost: boolean,
   options?: ValidationOptions,
 ) {
   return ValidateBy(
