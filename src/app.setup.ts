@@ -8,9 +8,11 @@ import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { toErrorResponse } from './common/errors/error-response';
 import { AppValidationPipe } from './common/errors/validation.pipe';
+import { useStrictJsonParser } from './common/http/json-body-parser';
 import { REQUEST_ID_HEADER, requestIdOf } from './common/http/request-id';
 import { UnknownQueryGuard } from './common/http/unknown-query.guard';
 import type { AppConfig } from './config/app-config';
+import { MetricsService } from './metrics/metrics.service';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 
 const EXPOSED_HEADERS = [
@@ -69,7 +71,7 @@ export function versionedUrl(url: string): string {
 
 /** Prefix and versioning, shared by the running app and the offline OpenAPI generator. */
 export function configureRouting(app: INestApplication): void {
-  app.setGlobalPrefix('api', { exclude: ['health/(.*)', '.well-known/(.*)'] });
+  app.setGlobalPrefix('api', { exclude: ['health/(.*)', '.well-known/(.*)', 'metrics'] });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
 }
 
@@ -85,8 +87,13 @@ export async function setupApp(app: NestFastifyApplication, config: AppConfig): 
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain']);
+  useStrictJsonParser(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.recordResponse(request, reply);
   });
 
   await app.register(helmet, {

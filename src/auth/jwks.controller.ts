@@ -19,7 +19,8 @@ class JwksDto {
   @ApiProperty({
     type: [JwkDto],
     maxItems: 10,
-    description: 'One key today; a key rotation would publish the old and the new key together',
+    description:
+      'The signing key first; during a key rotation also the retired keys, whose tokens stay valid until they expire',
   })
   keys: JwkDto[];
 }
@@ -43,7 +44,15 @@ export class JwksController {
     description: 'The JSON Web Key Set (RFC 7517) of the token signing key',
   })
   jwks(): JwksDto {
-    const { kty, n, e, kid, alg, use } = this.jwtKeys.publicJwk;
-    return { keys: [{ kty: kty!, n: n!, e: e!, kid, alg, use }] };
+    return {
+      keys: this.jwtKeys.publicJwks.map(({ kty, n, e, kid, alg, use }) => ({
+        kty: kty!,
+        n: n!,
+        e: e!,
+        kid,
+        alg,
+        use,
+      })),
+    };
   }
 }

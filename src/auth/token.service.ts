@@ -1,11 +1,4 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  randomBytes,
-  randomUUID,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config';
@@ -36,7 +29,6 @@ export class TokenService {
    * CPU of an authenticated GET in the benchmark.
    */
   private readonly privateKey: KeyObject;
-  private readonly publicKey: KeyObject;
 
   constructor(
     private readonly jwt: JwtService,
@@ -44,7 +36,6 @@ export class TokenService {
     @Inject(JWT_KEYS) private readonly keys: JwtKeys,
   ) {
     this.privateKey = createPrivateKey(keys.privateKey);
-    this.publicKey = createPublicKey(keys.publicKey);
   }
 
   signAccessToken(userId: number, sessionId: string): SignedAccessToken {
@@ -71,13 +62,15 @@ export class TokenService {
     }) ?? {
       header: {},
     };
-    if (header.kid !== this.keys.kid) {
+    const publicKey =
+      typeof header.kid === 'string' ? this.keys.verificationKeys.get(header.kid) : undefined;
+    if (!publicKey) {
       throw new Error('access token names an unknown key');
     }
     const claims = this.jwt.verify<Partial<AccessClaims>>(token, {
       algorithms: ['RS256'],
       // @nestjs/jwt types this as PEM text; jsonwebtoken takes the KeyObject as well.
-      publicKey: this.publicKey as unknown as string,
+      publicKey: publicKey as unknown as string,
       issuer: this.config.jwtIssuer,
     });
     if (typeof claims.iat !== 'number' || claims.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {

@@ -37,7 +37,12 @@ export class CliDatabaseService implements OnApplicationShutdown {
       url = this.embedded.url;
     }
     const dataSource = new DataSource({
-      ...buildDataSourceOptions({ url, poolSize: 2, applicationName: 'interaction-cli' }),
+      ...buildDataSourceOptions({
+        url,
+        poolSize: 2,
+        applicationName: 'interaction-cli',
+        ssl: config.databaseSsl,
+      }),
       // TypeORM would print failed queries, parameters (password hashes) included, to stdout.
       logging: false,
     });

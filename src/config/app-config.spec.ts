@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './app-config';
 import { ConfigurationError } from './environment';
@@ -164,4 +165,101 @@ describe('loadConfig', () => {
     expect(config.jwtPrivateKey).toBe(pair.privateKey);
     expect(config.jwtPublicKey).toBe(pair.publicKey);
   });
+
+  it('maps DATABASE_SSL to node-postgres TLS options', () => {
+    expect(loadConfig({}).databaseSsl).toBe(false);
+    expect(loadConfig({ DATABASE_SSL: 'disable' }).databaseSsl).toBe(false);
+    expect(loadConfig({ DATABASE_SSL: 'require' }).databaseSsl).toEqual({
+      rejectUnauthorized: false,
+    });
+    expect(loadConfig({ DATABASE_SSL: 'verify-full' }).databaseSsl).toEqual({
+      rejectUnauthorized: true,
+    });
+    expect(failure({ DATABASE_SSL: 'on' })).toBe(
+      'DATABASE_SSL must be one of disable, require, verify-full',
+    );
+    expect(failure({ DATABASE_SSL: 'verify-full', DATABASE_SSL_CA: 'not a certificate' })).toBe(
+      'DATABASE_SSL_CA must be an X.509 certificate in PEM form',
+    );
+  });
+
+  it('reads retired public keys for a key rotation, one PEM block after the other', () => {
+    const [current, retired1, retired2] = [rsaPair(), rsaPair(), rsaPair()];
+    const config = loadConfig({
+      JWT_PRIVATE_KEY: current.privateKey,
+      JWT_PUBLIC_KEY: current.publicKey,
+      JWT_PREVIOUS_PUBLIC_KEYS: `${retired1.publicKey}\n${retired2.publicKey}`.replace(
+        /\n/g,
+        '\\n',
+      ),
+    });
+    expect(config.jwtPreviousPublicKeys).toEqual([
+      retired1.publicKey.trim(),
+      retired2.publicKey.trim(),
+    ]);
+    expect(
+      failure({ JWT_PRIVATE_KEY: current.privateKey, JWT_PUBLIC_KEY: retired1.publicKey }),
+    ).toBe('JWT_PUBLIC_KEY is not the public half of JWT_PRIVATE_KEY');
+    expect(
+      failure({ JWT_PREVIOUS_PUBLIC_KEYS: `${retired1.publicKey}${current.privateKey}` }),
+    ).toBe(
+      'JWT_PREVIOUS_PUBLIC_KEYS must be one or more RSA public keys in PEM form, one after the other',
+    );
+  });
 });
+
+describe('loadConfig with NODE_ENV=production', () => {
+  const keys = rsaPair();
+  const production = {
+    NODE_ENV: 'production',
+    JWT_PRIVATE_KEY: keys.privateKey,
+    JWT_PUBLIC_KEY: keys.publicKey,
+    DATABASE_URL: 'postgres://u:p@db:5432/ims',
+    METRICS_TOKEN: 'a'.repeat(32),
+  };
+
+  it('accepts a complete production configuration, without demo data', () => {
+    expect(loadConfig(production)).toMatchObject({
+      production: true,
+      seedDemo: false,
+      metrics: { enabled: true, token: 'a'.repeat(32) },
+    });
+    expect(
+      loadConfig({ ...production, METRICS_TOKEN: '', METRICS_ENABLED: 'false' }).metrics,
+    ).toEqual({ enabled: false, token: undefined });
+  });
+
+  it('refuses each development fallback with a message that says what to set', () => {
+    expect(failure({ ...production, JWT_PRIVATE_KEY: '', JWT_PUBLIC_KEY: '' })).toBe(
+      'NODE_ENV=production requires JWT_PRIVATE_KEY and JWT_PUBLIC_KEY (keys are not generated in production)',
+    );
+    expect(failure({ ...production, DATABASE_URL: '' })).toBe(
+      'NODE_ENV=production requires DATABASE_URL (the embedded database is for development)',
+    );
+    expect(failure({ ...production, SEED_DEMO: 'true' })).toBe(
+      'SEED_DEMO=true is refused with NODE_ENV=production: demo accounts have a published password',
+    );
+    expect(failure({ ...production, METRICS_TOKEN: '' })).toBe(
+      'NODE_ENV=production requires METRICS_TOKEN, or METRICS_ENABLED=false to turn /metrics off',
+    );
+  });
+
+  it('keeps the development conveniences outside production', () => {
+    expect(loadConfig({ NODE_ENV: 'development' })).toMatchObject({
+      production: false,
+      seedDemo: true,
+      metrics: { enabled: true, token: undefined },
+    });
+    expect(failure({ METRICS_TOKEN: 'short' })).toBe(
+      'METRICS_TOKEN must be at least 32 printable characters without spaces',
+    );
+  });
+});
+
+function rsaPair(): { privateKey: string; publicKey: string } {
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+}

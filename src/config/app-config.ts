@@ -1,15 +1,25 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigurationError, durationToMs, parseEnvironment } from './environment';
-import { normalisePem, parseTrustProxy } from './environment.validators';
+import {
+  ConfigurationError,
+  durationToMs,
+  parseEnvironment,
+  type Environment,
+} from './environment';
+import { normalisePem, parseTrustProxy, splitPemBlocks } from './environment.validators';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** The validated, typed configuration every module reads; built once at start. */
 export class AppConfig {
+  /** NODE_ENV=production: no development fallbacks (generated keys, embedded database, demo data). */
+  production: boolean;
   port: number;
   host: string;
   /** Absent means: start the embedded PostgreSQL under dataDir. */
   databaseUrl?: string;
+  /** TLS to PostgreSQL: false, or node-postgres `ssl` options. */
+  databaseSsl: false | DatabaseSsl;
   dataDir: string;
   embeddedPostgresPort: number;
   runMigrations: boolean;
@@ -20,6 +30,8 @@ export class AppConfig {
   passwordResetTtlMs: number;
   jwtPrivateKey?: string;
   jwtPublicKey?: string;
+  /** Retired signing keys whose tokens stay valid until they expire (key rotation). */
+  jwtPreviousPublicKeys: string[];
   jwtIssuer: string;
   logLevel: LogLevel;
   /** Empty: CORS disabled; ['*']: any origin. */
@@ -37,6 +49,7 @@ export class AppConfig {
   redisUrl?: string;
   /** Fastify's trustProxy: false ignores X-Forwarded-For; a hop count or addresses trust it. */
   trustProxy: false | number | string[];
+  metrics: MetricsConfig;
   /** Canonical spellings; input is matched case-insensitively. */
   interactionTypes: string[];
 }
@@ -51,6 +64,17 @@ export const DEFAULT_INTERACTION_TYPES = [
   'Other',
 ];
 
+export interface DatabaseSsl {
+  rejectUnauthorized: boolean;
+  ca?: string;
+}
+
+export interface MetricsConfig {
+  enabled: boolean;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
 export interface RateLimits {
   auth: number;
   search: number;
@@ -63,6 +87,13 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
   if ((env.JWT_PRIVATE_KEY === undefined) !== (env.JWT_PUBLIC_KEY === undefined)) {
     throw new ConfigurationError('JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together');
   }
+  if (
+    env.JWT_PRIVATE_KEY &&
+    env.JWT_PUBLIC_KEY &&
+    !isKeyPair(env.JWT_PRIVATE_KEY, env.JWT_PUBLIC_KEY)
+  ) {
+    throw new ConfigurationError('JWT_PUBLIC_KEY is not the public half of JWT_PRIVATE_KEY');
+  }
   const port = env.PORT ?? 3000;
   const rateLimitWindowMs = durationToMs(env.RATE_LIMIT_WINDOW ?? '60s');
   if (rateLimitWindowMs % 1000 !== 0) {
@@ -70,10 +101,17 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
       'RATE_LIMIT_WINDOW must be a whole number of seconds, like 60s or 1m',
     );
   }
+  const production = env.NODE_ENV === 'production';
+  const metrics: MetricsConfig = { enabled: env.METRICS_ENABLED ?? true, token: env.METRICS_TOKEN };
+  if (production) {
+    refuseDevelopmentFallbacks(env, metrics);
+  }
   return Object.assign(new AppConfig(), {
+    production,
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL,
+    databaseSsl: databaseSsl(env.DATABASE_SSL, env.DATABASE_SSL_CA),
     dataDir: resolve(env.DATA_DIR ?? './data'),
     embeddedPostgresPort: env.EMBEDDED_PG_PORT ?? 0,
     runMigrations: env.DB_MIGRATE ?? true,
@@ -84,6 +122,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     passwordResetTtlMs: durationToMs(env.PASSWORD_RESET_TTL ?? '1h'),
     jwtPrivateKey: env.JWT_PRIVATE_KEY && normalisePem(env.JWT_PRIVATE_KEY),
     jwtPublicKey: env.JWT_PUBLIC_KEY && normalisePem(env.JWT_PUBLIC_KEY),
+    jwtPreviousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS
+      ? splitPemBlocks(env.JWT_PREVIOUS_PUBLIC_KEYS)
+      : [],
     jwtIssuer: env.JWT_ISSUER ?? 'interaction-api',
     logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
     corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',') : [],
@@ -101,8 +142,56 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGracePeriodMs: durationToMs(env.SHUTDOWN_GRACE_PERIOD ?? '10s'),
     redisUrl: env.REDIS_URL,
     trustProxy: env.TRUST_PROXY ? (parseTrustProxy(env.TRUST_PROXY) ?? false) : false,
+    metrics,
     interactionTypes: env.INTERACTION_TYPES
       ? [...new Set(env.INTERACTION_TYPES.split(',').map((type) => type.trim()))]
       : DEFAULT_INTERACTION_TYPES,
   });
+}
+
+/**
+ * In production every development convenience is a mistake waiting to happen: keys generated on
+ * one instance's disk (other instances reject its tokens), an embedded database in a container,
+ * well-known demo accounts, or an open metrics endpoint.
+ */
+function refuseDevelopmentFallbacks(env: Environment, metrics: MetricsConfig): void {
+  if (!env.JWT_PRIVATE_KEY) {
+    throw new ConfigurationError(
+      'NODE_ENV=production requires JWT_PRIVATE_KEY and JWT_PUBLIC_KEY (keys are not generated in production)',
+    );
+  }
+  if (!env.DATABASE_URL) {
+    throw new ConfigurationError(
+      'NODE_ENV=production requires DATABASE_URL (the embedded database is for development)',
+    );
+  }
+  if (env.SEED_DEMO) {
+    throw new ConfigurationError(
+      'SEED_DEMO=true is refused with NODE_ENV=production: demo accounts have a published password',
+    );
+  }
+  if (metrics.enabled && !metrics.token) {
+    throw new ConfigurationError(
+      'NODE_ENV=production requires METRICS_TOKEN, or METRICS_ENABLED=false to turn /metrics off',
+    );
+  }
+}
+
+function databaseSsl(mode: string | undefined, ca: string | undefined): false | DatabaseSsl {
+  if (mode === undefined || mode === 'disable') {
+    if (ca !== undefined) {
+      throw new ConfigurationError('DATABASE_SSL_CA needs DATABASE_SSL=verify-full');
+    }
+    return false;
+  }
+  if (mode === 'require') {
+    // Encrypted but unauthenticated, as libpq's sslmode=require.
+    return { rejectUnauthorized: false };
+  }
+  return { rejectUnauthorized: true, ...(ca ? { ca: normalisePem(ca) } : {}) };
+}
+
+function isKeyPair(privatePem: string, publicPem: string): boolean {
+  const derived = createPublicKey(createPrivateKey(normalisePem(privatePem)));
+  return derived.equals(createPublicKey(normalisePem(publicPem)));
 }

@@ -15,6 +15,7 @@ import ms from 'ms';
 import {
   IsDuration,
   IsPem,
+  IsPemList,
   IsPostgresUrl,
   IsRedisUrl,
   IsTrustProxy,
@@ -27,6 +28,11 @@ import {
  * checked at start, so a typo stops the process before it serves anything.
  */
 export class Environment {
+  /** Only `production` changes behaviour: it turns the development conveniences into errors. */
+  @IsOptional()
+  @IsString()
+  NODE_ENV?: string;
+
   @IsOptional()
   @Transform(toInteger)
   @IsInt({ message: 'PORT must be an integer between 0 and 65535' })
@@ -42,6 +48,16 @@ export class Environment {
   @IsOptional()
   @IsPostgresUrl()
   DATABASE_URL?: string;
+
+  @IsOptional()
+  @IsIn(['disable', 'require', 'verify-full'], {
+    message: 'DATABASE_SSL must be one of disable, require, verify-full',
+  })
+  DATABASE_SSL?: string;
+
+  @IsOptional()
+  @IsPem('CERTIFICATE')
+  DATABASE_SSL_CA?: string;
 
   @IsOptional()
   @IsString()
@@ -90,6 +106,10 @@ export class Environment {
   @IsOptional()
   @IsPem('PUBLIC KEY')
   JWT_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @IsPemList('PUBLIC KEY')
+  JWT_PREVIOUS_PUBLIC_KEYS?: string;
 
   @IsOptional()
   @IsString()
@@ -169,6 +189,18 @@ export class Environment {
   @IsOptional()
   @IsTrustProxy()
   TRUST_PROXY?: string;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'METRICS_ENABLED must be true or false' })
+  METRICS_ENABLED?: boolean;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\x21-\x7e]{32,}$/, {
+    message: 'METRICS_TOKEN must be at least 32 printable characters without spaces',
+  })
+  METRICS_TOKEN?: string;
 
   @IsOptional()
   @IsString()

@@ -1,4 +1,4 @@
-import { createPublicKey, createPrivateKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { TransformFnParams } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
@@ -122,25 +122,63 @@ export function normalisePem(value: string): string {
   return value.includes('\\n') ? value.replace(/\\n/g, '\n') : value;
 }
 
-export function IsPem(kind: 'PRIVATE KEY' | 'PUBLIC KEY', options?: ValidationOptions) {
+type PemKind = 'PRIVATE KEY' | 'PUBLIC KEY' | 'CERTIFICATE';
+
+/** The PEM blocks of a value that may hold several, one after the other. */
+export function splitPemBlocks(value: string): string[] {
+  return normalisePem(value).match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];
+}
+
+function isPemOf(kind: PemKind, pem: string): boolean {
+  // createPublicKey also derives a public key from a private one: the label keeps a private key
+  // out of a variable that is meant to be public.
+  if (!new RegExp(`^\\s*-----BEGIN (RSA )?${kind}-----`).test(pem)) {
+    return false;
+  }
+  try {
+    if (kind === 'CERTIFICATE') {
+      return new X509Certificate(pem).publicKey !== undefined;
+    }
+    const key = kind === 'PRIVATE KEY' ? createPrivateKey(pem) : createPublicKey(pem);
+    return key.asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
+}
+
+function describePem(kind: PemKind): string {
+  return kind === 'CERTIFICATE' ? 'X.509 certificate' : `RSA ${kind.toLowerCase()}`;
+}
+
+export function IsPem(kind: PemKind, options?: ValidationOptions) {
   return ValidateBy(
     {
       name: 'isPem',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && isPemOf(kind, normalisePem(value)),
+        defaultMessage: (args) => `${args?.property} must be an ${describePem(kind)} in PEM form`,
+      },
+    },
+    options,
+  );
+}
+
+/** One or more PEM blocks of `kind`, concatenated. */
+export function IsPemList(kind: PemKind, options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isPemList',
       validator: {
         validate: (value: unknown) => {
           if (typeof value !== 'string') {
             return false;
           }
-          try {
-            const pem = normalisePem(value);
-            const key = kind === 'PRIVATE KEY' ? createPrivateKey(pem) : createPublicKey(pem);
-            return key.asymmetricKeyType === 'rsa';
-          } catch {
-            return false;
-          }
+          const blocks = splitPemBlocks(value);
+          return blocks.length > 0 && blocks.every((block) => isPemOf(kind, block));
         },
         defaultMessage: (args) =>
-          `${args?.property} must be an RSA ${kind.toLowerCase()} in PEM form`,
+          `${args?.property} must be one or more ${describePem(kind)}s in PEM form, one after the other`,
       },
     },
     options,

@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseSsl } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
 import { PasswordResetToken } from '../auth/entities/password-reset-token.entity';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
@@ -26,6 +27,8 @@ export interface DatabaseOptions {
   url: string;
   poolSize?: number;
   applicationName?: string;
+  /** TLS to the server (DATABASE_SSL); a `sslmode` in the URL applies when this is absent. */
+  ssl?: false | DatabaseSsl;
 }
 
 /** One definition for the app, ormconfig.ts (TypeORM CLI) and the project CLI. */
@@ -46,6 +49,7 @@ export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOpti
     logging: ['migration'],
     poolSize: options.poolSize ?? 10,
     applicationName: options.applicationName ?? 'interaction-api',
+    ...(options.ssl ? { ssl: options.ssl } : {}),
     extra: {
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,

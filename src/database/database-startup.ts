@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { runMigrationsLocked } from './migrate';
-import { DEMO_PASSWORD, seedDemoData } from './seeds/demo.seed';
+import { DEMO_PASSWORD, demoAccountsWithDemoPassword, seedDemoData } from './seeds/demo.seed';
 
 /** Brings the schema up to date and, where configured, seeds demo data before the app serves. */
 @Injectable()
@@ -19,6 +19,14 @@ export class DatabaseStartup implements OnModuleInit {
       const applied = await runMigrationsLocked(this.dataSource);
       if (applied > 0) {
         this.logger.log(`applied ${applied} migration(s)`);
+      }
+    }
+    if (this.config.production) {
+      const open = await demoAccountsWithDemoPassword(this.dataSource);
+      if (open.length > 0) {
+        throw new Error(
+          `refusing to start with NODE_ENV=production: demo accounts sign in with the published demo password (${open.join(', ')}); change their passwords (npm run cli -- password:set) or delete them`,
+        );
       }
     }
     if (this.config.seedDemo) {

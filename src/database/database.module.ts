@@ -15,7 +15,11 @@ import { DatabaseStartup } from './database-startup';
           );
         }
         return {
-          ...buildDataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize }),
+          ...buildDataSourceOptions({
+            url: config.databaseUrl,
+            poolSize: config.dbPoolSize,
+            ssl: config.databaseSsl,
+          }),
           retryAttempts: 0,
         };
       },

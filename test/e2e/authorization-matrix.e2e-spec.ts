@@ -151,6 +151,8 @@ const RULES: Record<string, Rule> = {
   'HealthController.live': { method: 'GET', path: '/health/live', expected: PUBLIC },
   'HealthController.ready': { method: 'GET', path: '/health/ready', expected: PUBLIC },
   'JwksController.jwks': { method: 'GET', path: '/.well-known/jwks.json', expected: PUBLIC },
+  // Open here because this app sets no METRICS_TOKEN; the token check is metrics.e2e-spec.ts's.
+  'MetricsController.scrape': { method: 'GET', path: '/metrics', expected: PUBLIC },
 };
 
 /** Public routes whose outcome depends on credentials in the body, not on the caller. */

@@ -1,9 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDataSourceOptions } from '../../src/database/data-source';
+import { runMigrationsLocked } from '../../src/database/migrate';
+import { seedDemoData } from '../../src/database/seeds/demo.seed';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /** The compiled server (npm test builds it first), started the way operators start it. */
@@ -62,6 +67,15 @@ describe('the server process', () => {
     );
   });
 
+  it('exits 1 with one line when NODE_ENV=production lacks the JWT keys', async () => {
+    const { exit } = start({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db:5432/ims' });
+    const { code, stderr } = await exit;
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'Configuration error: NODE_ENV=production requires JWT_PRIVATE_KEY and JWT_PUBLIC_KEY (keys are not generated in production)\n',
+    );
+  });
+
   describe('on a real database', () => {
     let database: TestDatabase;
     let dataDir: string;
@@ -81,6 +95,36 @@ describe('the server process', () => {
       HOST: '127.0.0.1',
       PORT: '0',
       SEED_DEMO: 'true',
+    });
+
+    it('refuses to start with NODE_ENV=production while demo accounts keep the demo password', async () => {
+      const dataSource = await new DataSource(
+        buildDataSourceOptions({ url: database.url }),
+      ).initialize();
+      try {
+        await runMigrationsLocked(dataSource);
+        await seedDemoData(dataSource);
+      } finally {
+        await dataSource.destroy();
+      }
+      const keys = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+      const { exit } = start({
+        ...serverEnv(),
+        SEED_DEMO: 'false',
+        NODE_ENV: 'production',
+        JWT_PRIVATE_KEY: keys.privateKey,
+        JWT_PUBLIC_KEY: keys.publicKey,
+        METRICS_TOKEN: 'metrics-token-for-the-e2e-test-0123456789',
+      });
+      const { code, stderr } = await exit;
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        'refusing to start with NODE_ENV=production: demo accounts sign in with the published demo password (admin@example.com, alice@example.com, bob@example.com)',
+      );
     });
 
     it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {

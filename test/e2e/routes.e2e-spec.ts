@@ -54,6 +54,7 @@ describe('every route declares and enforces its access policy', () => {
         'HealthController.live',
         'HealthController.ready',
         'JwksController.jwks',
+        'MetricsController.scrape',
       ].sort(),
     );
   });

@@ -22,6 +22,10 @@ const EXEMPT: Array<{ method?: string; path: RegExp; reason: string }> = [
   { path: /^\/docs(\/|$)/, reason: 'Swagger UI and the document itself, not API operations' },
   { method: 'OPTIONS', path: /./, reason: 'CORS preflight, answered by @fastify/cors' },
   {
+    path: /^\/metrics$/,
+    reason: 'Prometheus exposition for the monitoring system, not an API operation (src/metrics)',
+  },
+  {
     path: /^\/api\/v1\/search\/probe$/,
     reason: 'test-only route (test/support/search-probe.controller.ts)',
   },

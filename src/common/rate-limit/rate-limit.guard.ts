@@ -2,6 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PrincipalResolver } from '../../auth/principal-resolver';
+import { MetricsService } from '../../metrics/metrics.service';
 import { ApiError } from '../errors/api-error';
 import { ErrorCode } from '../errors/error-code';
 import { RATE_TIER, type DeclaredRateTier } from './rate-limit.decorators';
@@ -20,6 +21,7 @@ export class RateLimitGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly principals: PrincipalResolver,
     private readonly limiter: RateLimiter,
+    private readonly metrics: MetricsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,6 +45,7 @@ export class RateLimitGuard implements CanActivate {
       .header('X-RateLimit-Remaining', verdict.remaining)
       .header('X-RateLimit-Reset', verdict.resetAt);
     if (!verdict.allowed) {
+      this.metrics.recordRateLimitRejection(tier);
       throw new ApiError(
         ErrorCode.RATE_LIMITED,
         `Too many requests; retry in ${verdict.retryAfterSeconds} s`,

@@ -1,3 +1,4 @@
+import argon2 from 'argon2';
 import type { DataSource, EntityManager } from 'typeorm';
 import { User } from '../../auth/entities/user.entity';
 import { hashPassword } from '../../auth/password-hasher';
@@ -40,6 +41,25 @@ const DEMO_USERS: Array<{ username: string; email: string; roles: Array<[number,
   },
   { username: 'bob', email: 'bob@example.com', roles: [[1, 'viewer']] },
 ];
+
+/**
+ * Demo accounts that still sign in with the published password. A production start refuses them:
+ * a database restored from a demo or staging instance would otherwise be open to anyone.
+ */
+export async function demoAccountsWithDemoPassword(dataSource: DataSource): Promise<string[]> {
+  const users = await dataSource.getRepository(User).find({
+    where: DEMO_USERS.map(({ email }) => ({ email })),
+    select: { email: true, passwordHash: true },
+    order: { email: 'ASC' },
+  });
+  const open: string[] = [];
+  for (const user of users) {
+    if (await argon2.verify(user.passwordHash, DEMO_PASSWORD)) {
+      open.push(user.email);
+    }
+  }
+  return open;
+}
 
 /**
  * The demo data of DESIGN.md §5: three sites, three users, 60 interactions. Does nothing when any user exists, so it is safe at every start.

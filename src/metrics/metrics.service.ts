@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import type { RateTierName } from '../common/rate-limit/rate-limiter';
+
+/** The node-postgres pool behind TypeORM's postgres driver (not part of TypeORM's types). */
+interface PgPoolStats {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+  options: { max: number };
+}
+
+/**
+ * The Prometheus metrics of one app instance, in a registry of its own (not prom-client's global
+ * one), so several apps in one process (the e2e tests) never share or double-register series.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly durations = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from request received to response sent, by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly rateLimitRejections = new Counter({
+    name: 'rate_limit_rejections_total',
+    help: 'Requests refused with 429, by rate-limit tier',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(dataSource: DataSource) {
+    collectDefaultMetrics({ register: this.registry });
+    const pool = () => (dataSource.driver as unknown as { master?: PgPoolStats }).master;
+    const poolGauge = (name: string, help: string, read: (stats: PgPoolStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const stats = pool();
+          if (stats) {
+            this.set(read(stats));
+          }
+        },
+      });
+    poolGauge('db_pool_connections', 'Open connections to PostgreSQL', (s) => s.totalCount);
+    poolGauge('db_pool_idle_connections', 'Open connections not in use', (s) => s.idleCount);
+    poolGauge(
+      'db_pool_waiting_requests',
+      'Queries waiting for a free connection (the pool is exhausted while this is above 0)',
+      (s) => s.waitingCount,
+    );
+    poolGauge(
+      'db_pool_max_connections',
+      'Configured pool size (DB_POOL_SIZE)',
+      (s) => s.options.max,
+    );
+  }
+
+  /**
+   * Labels by route template (`/api/v1/interactions/:id`), never by raw URL: ids would make one
+   * series per record. Requests that match no route share one label.
+   */
+  recordResponse(request: FastifyRequest, reply: FastifyReply): void {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
+    this.requests.inc(labels);
+    this.durations.observe(labels, reply.elapsedTime / 1000);
+  }
+
+  recordRateLimitRejection(tier: RateTierName): void {
+    this.rateLimitRejections.inc({ tier });
+  }
+
+  exposition(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
