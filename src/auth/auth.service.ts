@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { EntityNotFoundError, type Repository } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -21,13 +21,17 @@ export class AuthService {
     private readonly sites: SitesService,
   ) {}
 
-  /** Unknown user and wrong password cost the same argon2 verify and give the same answer. */
+  /**
+   * Unknown user, disabled user and wrong password cost the same argon2 verify and give the same
+   * answer.
+   */
   async login(usernameOrEmail: string, password: string): Promise<LoginResponseDto> {
     const user = await this.users
       .createQueryBuilder('user')
-      .where('lower(user.username) = lower(:login) OR lower(user.email) = lower(:login)', {
+      .where('(lower(user.username) = lower(:login) OR lower(user.email) = lower(:login))', {
         login: usernameOrEmail.trim(),
       })
+      .andWhere('user.disabledAt IS NULL')
       .getOne();
     const valid = await this.passwords.verify(user?.passwordHash, password);
     if (!user || !valid) {
@@ -57,9 +61,23 @@ export class AuthService {
     await this.sessions.selectSite(principal.sessionId, siteId);
   }
 
+  /** One statement: the user with the ids of their sites (as SitesService.siteIdsOf orders them). */
   async profile(principal: Principal): Promise<UserDto> {
-    const user = await this.users.findOneByOrFail({ id: principal.userId });
-    return toUserDto(user, await this.sites.siteIdsOf(user.id), principal.currentSiteId);
+    const {
+      entities: [user],
+      raw: [row],
+    } = await this.users
+      .createQueryBuilder('user')
+      .addSelect(
+        'ARRAY(SELECT m.site_id FROM site_memberships m WHERE m.user_id = "user"."id" ORDER BY m.site_id)',
+        'site_ids',
+      )
+      .where('user.id = :id', { id: principal.userId })
+      .getRawAndEntities<{ site_ids: number[] }>();
+    if (!user) {
+      throw new EntityNotFoundError(User, { id: principal.userId });
+    }
+    return toUserDto(user, row.site_ids, principal.currentSiteId);
   }
 }
 

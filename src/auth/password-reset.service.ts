@@ -37,6 +37,7 @@ export class PasswordResetService {
     const user = await this.users
       .createQueryBuilder('user')
       .where('lower(user.email) = lower(:email)', { email })
+      .andWhere('user.disabledAt IS NULL')
       .getOne();
     if (!user || (await this.recentRequestsOf(user.id)) >= MAX_REQUESTS_PER_HOUR) {
       return;

@@ -49,6 +49,7 @@ export class PrincipalResolver {
     const rows = await this.dataSource.query<SessionContextRow[]>(
       `SELECT s.current_site_id, m.role
          FROM sessions s
+         JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
          LEFT JOIN site_memberships m ON m.user_id = s.user_id AND m.site_id = s.current_site_id
         WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now()`,
       [claims.sid, userId],

@@ -7,6 +7,7 @@ import { SeedBulkCommand } from './commands/seed-bulk.command';
 import { SeedDemoCommand } from './commands/seed-demo.command';
 import { SiteCreateCommand } from './commands/site-create.command';
 import { UserCreateCommand } from './commands/user-create.command';
+import { UserDisableCommand, UserEnableCommand } from './commands/user-disable.command';
 import { UserAdminService } from './user-admin.service';
 
 @Module({
@@ -14,6 +15,8 @@ import { UserAdminService } from './user-admin.service';
     CliDatabaseService,
     UserAdminService,
     UserCreateCommand,
+    UserDisableCommand,
+    UserEnableCommand,
     SiteCreateCommand,
     RoleGrantCommand,
     RoleRevokeCommand,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { isEmail, length } from 'class-validator';
-import { QueryFailedError, type DataSource } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { Session } from '../auth/entities/session.entity';
 import { User } from '../auth/entities/user.entity';
 import { hashPassword } from '../auth/password-hasher';
@@ -138,13 +138,35 @@ export class UserAdminService {
     const passwordHash = await hashPassword(password);
     return dataSource.transaction(async (manager) => {
       await manager.update(User, { id: user.id }, { passwordHash });
-      const revoked = await manager
+      return { user, generatedPassword, revokedSessions: await revokeSessionsOf(manager, user.id) };
+    });
+  }
+
+  /**
+   * Disabling also ends every session, so the user's tokens stop working at once; the principal
+   * lookup checks the flag too, for accounts disabled by other means.
+   */
+  async setDisabled(
+    dataSource: DataSource,
+    input: { user: string; disabled: boolean },
+  ): Promise<{ user: User; changed: boolean; revokedSessions: number }> {
+    const user = await findUser(dataSource, input.user);
+    return dataSource.transaction(async (manager) => {
+      const changed = await manager
         .createQueryBuilder()
-        .update(Session)
-        .set({ revokedAt: () => 'now()' })
-        .where('user_id = :userId AND revoked_at IS NULL', { userId: user.id })
+        .update(User)
+        .set({ disabledAt: input.disabled ? () => 'now()' : null })
+        .where(
+          input.disabled
+            ? 'id = :id AND disabled_at IS NULL'
+            : 'id = :id AND disabled_at IS NOT NULL',
+          {
+            id: user.id,
+          },
+        )
         .execute();
-      return { user, generatedPassword, revokedSessions: revoked.affected ?? 0 };
+      const revokedSessions = input.disabled ? await revokeSessionsOf(manager, user.id) : 0;
+      return { user, changed: (changed.affected ?? 0) > 0, revokedSessions };
     });
   }
 
@@ -152,6 +174,16 @@ export class UserAdminService {
   seedDemo(dataSource: DataSource): Promise<boolean> {
     return seedDemoData(dataSource);
   }
+}
+
+async function revokeSessionsOf(manager: EntityManager, userId: number): Promise<number> {
+  const revoked = await manager
+    .createQueryBuilder()
+    .update(Session)
+    .set({ revokedAt: () => 'now()' })
+    .where('user_id = :userId AND revoked_at IS NULL', { userId })
+    .execute();
+  return revoked.affected ?? 0;
 }
 
 function choosePassword(given?: string): { password: string; generatedPassword?: string } {

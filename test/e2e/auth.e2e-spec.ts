@@ -215,6 +215,26 @@ describe('auth', () => {
       expectError(await profile(token), 401, 'UNAUTHORIZED');
     });
 
+    it('rejects the token of a disabled user, refuses the login like a wrong password, and accepts it again once enabled', async () => {
+      const user = await makeUser(testApp.dataSource, { sites: [[branch, 'viewer']] });
+      const { token } = await login(testApp, user);
+      // Flag only, no session revocation (user:disable does both): the lookup itself must refuse.
+      await testApp.dataSource.query('UPDATE users SET disabled_at = now() WHERE id = $1', [
+        user.id,
+      ]);
+      expectError(await profile(token), 401, 'UNAUTHORIZED');
+      const refused = await testApp.request({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: user.username, password: TEST_PASSWORD },
+      });
+      expectError(refused, 401, 'INVALID_CREDENTIALS');
+      await testApp.dataSource.query('UPDATE users SET disabled_at = NULL WHERE id = $1', [
+        user.id,
+      ]);
+      expect((await profile(token)).statusCode).toBe(200);
+    });
+
     it('accepts a token the test signs with the real key, so the rejections above are about the defect', async () => {
       const { token } = await login(testApp, singleSiteUser);
       const claims = jwt.decode(token) as jwt.JwtPayload;

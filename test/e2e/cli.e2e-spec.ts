@@ -265,6 +265,36 @@ describe('CLI', () => {
     });
   });
 
+  describe('user:disable and user:enable', () => {
+    it('disables an account, ending its sessions, and enables it again through the commands', async () => {
+      const user = await makeUser(dataSource);
+      const sessions = dataSource.getRepository(Session);
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      const [open] = await sessions.save([sessions.create({ userId: user.id, expiresAt })]);
+      const disabledAt = async () =>
+        (await dataSource.getRepository(User).findOneByOrFail({ id: user.id })).disabledAt;
+
+      const disable = await runCli(dataSource, ['user:disable', '--user', user.email]);
+      expect(disable).toEqual({ stdout: `${user.username} disabled, 1 session(s) revoked\n` });
+      expect(await disabledAt()).toBeInstanceOf(Date);
+      expect((await sessions.findOneByOrFail({ id: open.id })).revokedAt).toBeInstanceOf(Date);
+
+      const again = await runCli(dataSource, ['user:disable', '--user', user.username]);
+      expect(again.stdout).toBe(`${user.username} was already disabled, 0 session(s) revoked\n`);
+
+      const enable = await runCli(dataSource, ['user:enable', '--user', user.username]);
+      expect(enable).toEqual({ stdout: `${user.username} enabled\n` });
+      expect(await disabledAt()).toBeNull();
+    });
+
+    it('refuses a user that does not exist', async () => {
+      const run = await runCli(dataSource, ['user:disable', '--user', 'nobody@example.com']);
+      expect(run.error).toEqual(
+        new CliInputError('no user with username or email "nobody@example.com"'),
+      );
+    });
+  });
+
   describe('seed:demo', () => {
     it('seeds 3 sites, 3 users and 20 interactions per site once and reports "already" the second time', async () => {
       const empty = await openDatabase();

@@ -2,6 +2,7 @@ import { CreateAuthAndSites1795619375657 } from './1795619375657-create-auth-and
 import { CreateInteractions1795620315727 } from './1795620315727-create-interactions';
 import { AddSearchIndexes1795621000000 } from './1795621000000-add-search-indexes';
 import { AddSiteInteractionCounts1795622000000 } from './1795622000000-add-site-interaction-counts';
+import { AddUserDisabledAt1795623000000 } from './1795623000000-add-user-disabled-at';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so that the app, the CLI and
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   CreateInteractions1795620315727,
   AddSearchIndexes1795621000000,
   AddSiteInteractionCounts1795622000000,
+  AddUserDisabledAt1795623000000,
 ];
