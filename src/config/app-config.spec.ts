@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       bodyLimitBytes: 102_400,
       logLevel: 'info',
       shutdownGracePeriodMs: 10_000,
+      dbStatementTimeoutMs: 15_000,
+      dbConnectTimeoutMs: 5_000,
     });
   });
 

@@ -24,6 +24,10 @@ export class AppConfig {
   embeddedPostgresPort: number;
   runMigrations: boolean;
   dbPoolSize: number;
+  /** PostgreSQL cancels a statement running longer (the request then fails with 503). */
+  dbStatementTimeoutMs: number;
+  /** How long a request waits to open a connection before it fails with 503. */
+  dbConnectTimeoutMs: number;
   seedDemo: boolean;
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
@@ -116,6 +120,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     embeddedPostgresPort: env.EMBEDDED_PG_PORT ?? 0,
     runMigrations: env.DB_MIGRATE ?? true,
     dbPoolSize: env.DB_POOL_SIZE ?? 10,
+    dbStatementTimeoutMs: durationToMs(env.DB_STATEMENT_TIMEOUT ?? '15s'),
+    dbConnectTimeoutMs: durationToMs(env.DB_CONNECT_TIMEOUT ?? '5s'),
     seedDemo: env.SEED_DEMO ?? env.DATABASE_URL === undefined,
     accessTokenTtlMs: durationToMs(env.ACCESS_TOKEN_TTL ?? '30m'),
     refreshTokenTtlMs: durationToMs(env.REFRESH_TOKEN_TTL ?? '7d'),

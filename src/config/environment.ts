@@ -83,6 +83,14 @@ export class Environment {
   DB_POOL_SIZE?: number;
 
   @IsOptional()
+  @IsDuration()
+  DB_STATEMENT_TIMEOUT?: string;
+
+  @IsOptional()
+  @IsDuration()
+  DB_CONNECT_TIMEOUT?: string;
+
+  @IsOptional()
   @Transform(toBoolean)
   @IsBoolean({ message: 'SEED_DEMO must be true or false' })
   SEED_DEMO?: boolean;

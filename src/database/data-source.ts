@@ -26,6 +26,8 @@ export const ENTITIES = [
 export interface DatabaseOptions {
   url: string;
   poolSize?: number;
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
   applicationName?: string;
   /** TLS to the server (DATABASE_SSL); a `sslmode` in the URL applies when this is absent. */
   ssl?: false | DatabaseSsl;
@@ -51,9 +53,9 @@ export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOpti
     applicationName: options.applicationName ?? 'interaction-api',
     ...(options.ssl ? { ssl: options.ssl } : {}),
     extra: {
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
-      statement_timeout: 15_000,
+      statement_timeout: options.statementTimeoutMs ?? 15_000,
     },
   };
 }

@@ -18,6 +18,8 @@ import { DatabaseStartup } from './database-startup';
           ...buildDataSourceOptions({
             url: config.databaseUrl,
             poolSize: config.dbPoolSize,
+            statementTimeoutMs: config.dbStatementTimeoutMs,
+            connectTimeoutMs: config.dbConnectTimeoutMs,
             ssl: config.databaseSsl,
           }),
           retryAttempts: 0,

@@ -25,6 +25,7 @@ const UNAVAILABLE_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
+  '57014', // query_canceled: DB_STATEMENT_TIMEOUT ran out (overload or a lock held too long)
 ]);
 
 /**
