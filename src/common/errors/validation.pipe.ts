@@ -30,34 +30,70 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    rejectNulCharacters(value, metadata.type === 'body');
+    const inBody = metadata.type === 'body';
+    if (inBody && metadata.data === undefined && value !== undefined && !isJsonObject(value)) {
+      // Nest would validate `null` as `{}` (a PATCH of `null` answered 200) and a string or an
+      // array against the fields first (a password reset of `"x"` was INVALID_EMAIL).
+      throw new ApiError(ErrorCode.VALIDATION_ERROR, 'Request body failed validation', {
+        body: 'must be a JSON object',
+      });
+    }
+    if (metadata.type !== 'custom') {
+      rejectHostileValues(value, inBody, metadata.data ?? 'body');
+    }
     try {
       return await super.transform(value, metadata);
     } catch (error) {
       if (!(error instanceof ValidationFailure)) {
         throw error;
       }
-      throw toApiError(error.errors, metadata.type === 'body');
+      throw toApiError(error.errors, inBody);
     }
+  }
+
+  /**
+   * A path parameter reaches its own pipe as the text that was sent: Nest's conversion for a
+   * `number` parameter (`+value`) would turn `1e3` into 1000 and `0x10` into 16 before
+   * IdParamPipe could refuse them.
+   */
+  protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
+    return metadata.type === 'param' ? value : super.transformPrimitive(value, metadata);
   }
 }
 
+function isJsonObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A UTF-16 surrogate outside a pair: it has no UTF-8 form, and pg would store U+FFFD instead. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
- * PostgreSQL text cannot hold U+0000. Any string with it, at any depth of a body or query, is
- * refused here with its path, before it can reach a query and fail there.
+ * Refused here with their path, at any depth of a body or query (the JSON parser bounds the
+ * depth): strings with U+0000 or a lone surrogate (`"\ud800"` is valid JSON), which PostgreSQL
+ * text cannot hold as sent, so that they fail here rather than in a query or silently; and keys
+ * named like an Object.prototype member (`toString`, `__proto__`), which class-validator's
+ * whitelist takes for declared properties and so lets through.
  */
-function rejectNulCharacters(value: unknown, inBody: boolean): void {
-  const details: ErrorDetails = {};
+function rejectHostileValues(value: unknown, inBody: boolean, rootName: string): void {
+  // No prototype: `details['__proto__'] = …` must record the key, not replace the prototype.
+  const details = Object.create(null) as ErrorDetails;
   const visit = (node: unknown, path: string): void => {
     if (typeof node === 'string') {
       if (node.includes('\u0000')) {
-        details[path || 'body'] = 'must not contain NUL (U+0000) characters';
+        details[path || rootName] = 'must not contain NUL (U+0000) characters';
+      } else if (LONE_SURROGATE.test(node)) {
+        details[path || rootName] = 'must be well-formed Unicode (no lone surrogate)';
       }
     } else if (Array.isArray(node)) {
       node.forEach((item, index) => visit(item, `${path}[${index}]`));
     } else if (node !== null && typeof node === 'object') {
       for (const [key, item] of Object.entries(node)) {
-        visit(item, joinPath(path, key));
+        if (key in Object.prototype) {
+          details[joinPath(path, key)] = 'is not allowed';
+        } else {
+          visit(item, joinPath(path, key));
+        }
       }
     }
   };

@@ -1,12 +1,21 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, type TransformFnParams } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 /** No offset beyond this many pages, so a request cannot make PostgreSQL walk millions of rows. */
 export const MAX_PAGE = 100_000;
+
+/**
+ * A query value made of decimal digits becomes a number; anything else stays text and fails
+ * IsInt, so `page=1e1`, `0x10`, ` 2` or `1.0` is a 400 rather than page 10, 16 or 2 (which
+ * `Type(() => Number)` would make of them).
+ */
+export function toQueryInteger({ value }: TransformFnParams): unknown {
+  return typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+}
 
 /**
  * Validation and schema of a page number; `fromQuery` converts the query string first. Shared by
@@ -23,7 +32,7 @@ export function PageNumberField(options: { fromQuery: boolean }): PropertyDecora
       example: 1,
     }),
     IsOptional(),
-    ...(options.fromQuery ? [Type(() => Number)] : []),
+    ...(options.fromQuery ? [Transform(toQueryInteger)] : []),
     IsInt({ message: 'page must be an integer' }),
     Min(1, { message: 'page must be at least 1' }),
     Max(MAX_PAGE, { message: `page must be at most ${MAX_PAGE}` }),
@@ -47,7 +56,7 @@ export function PageSizeField(
       description: options.description,
     }),
     IsOptional(),
-    ...(options.fromQuery ? [Type(() => Number)] : []),
+    ...(options.fromQuery ? [Transform(toQueryInteger)] : []),
     IsInt({ message: `${name} must be an integer` }),
     Min(1, { message: outOfRange }),
     Max(MAX_PAGE_SIZE, { message: outOfRange }),

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination/page-query.dto';
+import { PageQueryDto, toQueryInteger } from '../../common/pagination/page-query.dto';
 import { INPUT_DATETIME_MAX_LENGTH } from '../../openapi/schema-types';
 
 const DATE_OR_DATETIME =
@@ -64,7 +64,7 @@ export class LimitQueryDto {
     example: 10,
   })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toQueryInteger)
   @IsInt({ message: 'limit must be an integer' })
   @Min(1, { message: 'limit must be between 1 and 50' })
   @Max(MAX_WINDOW_LIMIT, { message: 'limit must be between 1 and 50' })
