@@ -46,17 +46,16 @@ RUN npm run build
 
 # ---- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# NODE_ENV=production: the app refuses to start without DATABASE_URL, JWT keys and METRICS_TOKEN
+# (or METRICS_ENABLED=false), instead of falling back to development defaults.
 ENV NODE_ENV=production \
     PORT=3000 \
-    HOST=0.0.0.0 \
-    DATA_DIR=/app/data
+    HOST=0.0.0.0
 WORKDIR /app
 COPY --chown=root:root package.json package-lock.json ./
 COPY --chown=root:root --from=deps /app/node_modules ./node_modules
 COPY --chown=root:root --from=build /app/dist ./dist
-# Code stays root-owned and read-only to the app; only DATA_DIR is writable (JWT key pair
-# fallback when JWT_PRIVATE_KEY/JWT_PUBLIC_KEY are not set).
-RUN mkdir -p /app/data && chown node:node /app/data
+# Code stays root-owned and read-only to the app, which writes nothing to disk in production.
 USER node
 EXPOSE 3000
 
@@ -64,7 +63,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "require('http').get('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1)).setTimeout(4000, () => process.exit(1))"]
 
-# Refuse to start without DATABASE_URL (the app would otherwise try the embedded server), then
-# exec so node is PID 1 and receives SIGTERM itself; the app drains and exits on SIGTERM/SIGINT.
-ENTRYPOINT ["/bin/sh", "-c", "if [ -z \"$DATABASE_URL\" ]; then echo 'DATABASE_URL is required (postgres://user:pass@host:5432/db, PostgreSQL 14+)' >&2; exit 64; fi; exec \"$@\"", "--"]
+# node is PID 1 and receives SIGTERM itself; the app drains and exits on SIGTERM/SIGINT.
 CMD ["node", "dist/src/main.js"]
