@@ -1,38 +1,38 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import process from 'node:process';
-import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, URL } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { SCENARIOS } from './scenarios.mjs';
+import {
+  BENCH,
+  cleanUp,
+  cleanUpOnSignals,
+  cleanups,
+  ensureDatabase,
+  fixed,
+  log,
+  logIn,
+  mb,
+  positiveInteger,
+  RATE_LIMITS,
+  ROOT,
+  runMain,
+  sampleRss,
+  seedBulk,
+  startEmbeddedPostgres,
+  startServer,
+} from './server.mjs';
 
 /**
  * `npm run bench [-- options]`: seeds (or reuses) a database per size, starts the production build
  * and the bare baseline on it, and measures every scenario at a fixed concurrency. See
  * bench/README.md.
  */
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BENCH = join(ROOT, 'bench');
 const SITES = 20;
 const USERS = 10;
-const BENCH_USER = 'bulk-user-1';
-const BENCH_PASSWORD = 'demo-password-123';
-const BENCH_SITE = 'Bulk site 1';
-/**
- * Raised, not switched off: every request still passes the rate-limit guard and is counted, in the
- * default 60 s window. 100 million per window is far above what one machine can send.
- */
-const RATE_LIMITS = {
-  RATE_LIMIT_AUTH: '100000000',
-  RATE_LIMIT_SEARCH: '100000000',
-  RATE_LIMIT_AUTHENTICATED: '100000000',
-  RATE_LIMIT_ANONYMOUS: '100000000',
-};
 const TARGETS = { rssBytes: 250 * 1024 * 1024, ratio: 0.6 };
 /** Other work on the machine skews absolute numbers; the report says how busy it was. */
 const startLoad = os.loadavg()[0];
@@ -69,25 +69,7 @@ const options = {
     : SCENARIOS,
 };
 
-/** Everything started here, stopped in reverse order on exit, error or Ctrl-C. */
-const cleanups = [];
-async function cleanUp(downTo = 0) {
-  while (cleanups.length > downTo) {
-    await cleanups
-      .pop()()
-      .catch((error) => log(`cleanup: ${error.message}`));
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`);
-    void cleanUp().then(() => process.exit(130));
-  });
-}
-
-const { startEmbeddedPostgres, freePort } = await import(
-  join(ROOT, 'dist/src/database/embedded-postgres.js')
-);
+cleanUpOnSignals();
 
 async function benchmarkSize(rows) {
   log(`== ${rows} interactions`);
@@ -198,39 +180,9 @@ async function openDatabase(rows) {
     log(`bench/.data-${rows} holds other data (${JSON.stringify(found)}): seeding it anew`);
     await reset();
   }
-  log(`seeding ${rows} interactions over ${SITES} sites by ${USERS} users`);
   const started = Date.now();
-  await run(
-    process.execPath,
-    [
-      join(ROOT, 'dist/src/cli/main.js'),
-      'seed:bulk',
-      '--interactions',
-      String(rows),
-      '--sites',
-      String(SITES),
-      '--users',
-      String(USERS),
-    ],
-    { DATABASE_URL: url },
-  );
+  await seedBulk({ interactions: rows, sites: SITES, users: USERS }, { DATABASE_URL: url });
   return { url, description, seedSeconds: (Date.now() - started) / 1000 };
-}
-
-async function ensureDatabase(serverUrl, name) {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount === 0) {
-      await admin.query(`CREATE DATABASE ${name}`);
-    }
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 async function bulkContent(url) {
@@ -251,90 +203,6 @@ async function bulkContent(url) {
   } finally {
     await client.end();
   }
-}
-
-/** Starts a server process on a free port and waits for GET /health/ready. */
-async function startServer(name, argv, env) {
-  const port = await freePort();
-  const started = Date.now();
-  const child = spawn(process.execPath, argv, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk) => (output = (output + chunk.toString()).slice(-20_000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      return;
-    }
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  cleanups.push(stop);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
-    }
-    const ready = await globalThis.fetch(`${url}/health/ready`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) {
-      break;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${name} not ready within 60 s:\n${output}`);
-    }
-    await sleep(50);
-  }
-  const readySeconds = (Date.now() - started) / 1000;
-  log(`${name} ready in ${readySeconds.toFixed(2)} s (pid ${child.pid})`);
-  return {
-    name,
-    url,
-    pid: child.pid,
-    readySeconds,
-    idleRssBytes: readRss(child.pid),
-    output: () => output,
-    stop: async () => {
-      await stop();
-      cleanups.splice(cleanups.indexOf(stop), 1);
-    },
-  };
-}
-
-async function logIn(url) {
-  const call = async (path, init = {}) => {
-    const response = await globalThis.fetch(`${url}/api/v1${path}`, {
-      ...init,
-      headers: { 'content-type': 'application/json', ...init.headers },
-    });
-    if (!response.ok) {
-      throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    }
-    return response.json();
-  };
-  const { token } = await call('/auth/login', {
-    method: 'POST',
-    body: JSON.stringify({ username: BENCH_USER, password: BENCH_PASSWORD }),
-  });
-  const authorization = { authorization: `Bearer ${token}` };
-  const { sites } = await call('/auth/sites', { headers: authorization });
-  const site = sites.find((candidate) => candidate.name === BENCH_SITE);
-  await call('/auth/site', {
-    method: 'POST',
-    headers: authorization,
-    body: JSON.stringify({ site_id: site.id }),
-  });
-  return { token, siteId: site.id };
 }
 
 /** Runs one scenario against one server: warm-up (not counted), then the measured run. */
@@ -379,27 +247,6 @@ async function measure(server, scenario, input, token) {
     `${scenario.key.padEnd(18)} ${server.name.padEnd(8)} ${fixed(measured.requestsPerSecond, 0).padStart(6)} req/s  p50 ${fixed(measured.p50Ms, 1)} ms  p99 ${fixed(measured.p99Ms, 1)} ms  non-2xx ${measured.non2xx}  errors ${measured.errors}  peak RSS ${mb(peakRssBytes)} MB`,
   );
   return measured;
-}
-
-/** Peak VmRSS of a process, read from /proc every 100 ms until stopped. */
-function sampleRss(pid) {
-  let peak = readRss(pid);
-  const timer = setInterval(() => (peak = Math.max(peak, readRss(pid))), 100);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return Math.max(peak, readRss(pid));
-    },
-  };
-}
-
-function readRss(pid) {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 async function writeReport(runs) {
@@ -489,58 +336,20 @@ function verdict(scenario, product, ratio) {
   return misses.length === 0 ? '✓' : `✗ ${misses.join(', ')}`;
 }
 
-function run(command, argv, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${argv.join(' ')} exited with ${code}`)),
-    );
-  });
-}
-
-function positiveInteger(value) {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 1) {
-    throw new Error(`not a positive integer: ${value}`);
+await runMain(async () => {
+  const runs = [];
+  for (const rows of options.rows) {
+    runs.push(await benchmarkSize(rows));
   }
-  return parsed;
-}
-
-const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
-const mb = (bytes) => Math.round(bytes / (1024 * 1024));
-
-function log(message) {
-  process.stderr.write(`[bench] ${message}\n`);
-}
-
-async function main() {
-  try {
-    const runs = [];
-    for (const rows of options.rows) {
-      runs.push(await benchmarkSize(rows));
-    }
-    const report = await writeReport(runs);
-    process.stdout.write(report.markdown);
-    const failures = runs.flatMap((run) =>
-      run.results
-        .flatMap((result) => [result.product, result.baseline])
-        .filter((measured) => measured && measured.non2xx + measured.errors > 0),
-    );
-    if (failures.length > 0) {
-      process.stderr.write(`\n${failures.length} measurement(s) had non-2xx answers or errors\n`);
-      process.exitCode = 1;
-    }
-  } catch (error) {
-    process.stderr.write(`bench failed: ${error.stack ?? error}\n`);
+  const report = await writeReport(runs);
+  process.stdout.write(report.markdown);
+  const failures = runs.flatMap((run) =>
+    run.results
+      .flatMap((result) => [result.product, result.baseline])
+      .filter((measured) => measured && measured.non2xx + measured.errors > 0),
+  );
+  if (failures.length > 0) {
+    process.stderr.write(`\n${failures.length} measurement(s) had non-2xx answers or errors\n`);
     process.exitCode = 1;
-  } finally {
-    await cleanUp();
   }
-}
-
-await main();
+});

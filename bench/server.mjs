@@ -1,0 +1,248 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import process from 'node:process';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, URL } from 'node:url';
+import pg from 'pg';
+
+/**
+ * What the load tools share (`npm run bench`, `npm run soak`): the seeded bulk data, the server
+ * process on a free port, the login, RSS from /proc and the clean-up of everything started.
+ */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const BENCH = join(ROOT, 'bench');
+export const BENCH_USER = 'bulk-user-1';
+export const BENCH_PASSWORD = 'demo-password-123';
+export const BENCH_SITE = 'Bulk site 1';
+/**
+ * Raised, not switched off: every request still passes the rate-limit guard and is counted, in the
+ * default 60 s window. 100 million per window is far above what one machine can send.
+ */
+export const RATE_LIMITS = {
+  RATE_LIMIT_AUTH: '100000000',
+  RATE_LIMIT_SEARCH: '100000000',
+  RATE_LIMIT_AUTHENTICATED: '100000000',
+  RATE_LIMIT_ANONYMOUS: '100000000',
+};
+
+let logPrefix = 'bench';
+
+/** Log lines go to stderr as `[<prefix>] message`; stdout carries only the report. */
+export function setLogPrefix(prefix) {
+  logPrefix = prefix;
+}
+
+export function log(message) {
+  process.stderr.write(`[${logPrefix}] ${message}\n`);
+}
+
+/** Everything started, stopped in reverse order on exit, error or Ctrl-C. */
+export const cleanups = [];
+
+export async function cleanUp(downTo = 0) {
+  while (cleanups.length > downTo) {
+    await cleanups
+      .pop()()
+      .catch((error) => log(`cleanup: ${error.message}`));
+  }
+}
+
+/** Runs a tool's body: a thrown error is reported and exits 1; everything started is stopped. */
+export async function runMain(body) {
+  try {
+    await body();
+  } catch (error) {
+    process.stderr.write(`${logPrefix} failed: ${error.stack ?? error}\n`);
+    process.exitCode = 1;
+  } finally {
+    await cleanUp();
+  }
+}
+
+export function cleanUpOnSignals() {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void cleanUp().then(() => process.exit(130));
+    });
+  }
+}
+
+export const { startEmbeddedPostgres, freePort } = await import(
+  join(ROOT, 'dist/src/database/embedded-postgres.js')
+);
+
+/** A database `name` on the server of `serverUrl`, created when missing; returns its URL. */
+export async function ensureDatabase(serverUrl, name) {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount === 0) {
+      await admin.query(`CREATE DATABASE ${name}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** `seed:bulk` through the built CLI; `env` names the database (DATABASE_URL or DATA_DIR). */
+export function seedBulk({ interactions, sites, users }, env) {
+  log(`seeding ${interactions} interactions over ${sites} sites by ${users} users`);
+  return run(
+    process.execPath,
+    [
+      join(ROOT, 'dist/src/cli/main.js'),
+      'seed:bulk',
+      '--interactions',
+      String(interactions),
+      '--sites',
+      String(sites),
+      '--users',
+      String(users),
+    ],
+    env,
+  );
+}
+
+/**
+ * Starts a server process on a free port and waits for GET /health/ready. `stop()` sends SIGTERM
+ * (SIGKILL after 10 s) and resolves with how the process ended.
+ */
+export async function startServer(name, argv, env) {
+  const port = await freePort();
+  const started = Date.now();
+  const child = spawn(process.execPath, argv, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const exit = await exited;
+    clearTimeout(timer);
+    return exit;
+  };
+  cleanups.push(stop);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+    }
+    const ready = await globalThis.fetch(`${url}/health/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) {
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${name} not ready within 60 s:\n${output}`);
+    }
+    await sleep(50);
+  }
+  const readySeconds = (Date.now() - started) / 1000;
+  log(`${name} ready in ${readySeconds.toFixed(2)} s (pid ${child.pid})`);
+  return {
+    name,
+    url,
+    pid: child.pid,
+    readySeconds,
+    idleRssBytes: readRss(child.pid),
+    output: () => output,
+    stop: async () => {
+      const exit = await stop();
+      cleanups.splice(cleanups.indexOf(stop), 1);
+      return exit;
+    },
+  };
+}
+
+/** Logs in as the bench user and selects the bench site; the token lasts as the server allows. */
+export async function logIn(url) {
+  const call = async (path, init = {}) => {
+    const response = await globalThis.fetch(`${url}/api/v1${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...init.headers },
+    });
+    if (!response.ok) {
+      throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    }
+    return response.json();
+  };
+  const { token } = await call('/auth/login', {
+    method: 'POST',
+    body: JSON.stringify({ username: BENCH_USER, password: BENCH_PASSWORD }),
+  });
+  const authorization = { authorization: `Bearer ${token}` };
+  const { sites } = await call('/auth/sites', { headers: authorization });
+  const site = sites.find((candidate) => candidate.name === BENCH_SITE);
+  await call('/auth/site', {
+    method: 'POST',
+    headers: authorization,
+    body: JSON.stringify({ site_id: site.id }),
+  });
+  return { token, siteId: site.id };
+}
+
+/** Peak VmRSS of a process, read from /proc every 100 ms until stopped. */
+export function sampleRss(pid) {
+  let peak = readRss(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, readRss(pid))), 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, readRss(pid));
+    },
+  };
+}
+
+export function readRss(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function run(command, argv, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${argv.join(' ')} exited with ${code}`)),
+    );
+  });
+}
+
+export function positiveInteger(value) {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new Error(`not a positive integer: ${value}`);
+  }
+  return parsed;
+}
+
+export const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+export const mb = (bytes) => Math.round(bytes / (1024 * 1024));
