@@ -11,6 +11,8 @@ export const LEAD_NAMES = ['smith', 'garcia', 'chen', 'patel', 'tanaka', 'khan',
 export const TYPES = ['Meeting', 'Call', 'Email', 'Video Call', 'Visit', 'Event', 'Other'];
 export const TIME_ZONES = ['UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Tokyo'];
 
+import { BENCH_USER } from './server.mjs';
+
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
 /** @template T @param {T[]} items @returns {T} */
@@ -30,6 +32,7 @@ function anyMonth() {
  * @typedef {{ ids: string[] }} ScenarioInput  ids: interaction ids of the benchmarked site
  * @typedef {{ method: string, path: string, body?: string, headers?: Record<string, string> }} BenchRequest
  * @typedef {{ key: string, name: string, baseline: boolean, write?: boolean,
+ *   expectedStatus?: number, anonymous?: boolean, connections?: number,
  *   targetP99Ms: number | undefined, request: (input: ScenarioInput) => BenchRequest }} Scenario
  */
 
@@ -130,4 +133,44 @@ export const SCENARIOS = [
       };
     },
   },
+  // The pair below measures what the login test (auth.e2e-spec) can only check by construction:
+  // an unknown user costs the same argon2 verification (against a decoy hash) as a known user
+  // with a wrong password, so response times do not tell whether an account exists. One
+  // connection, so the latencies are the requests' own, not time spent queueing.
+  {
+    key: 'login-unknown-user',
+    name: 'POST /auth/login, unknown user (401)',
+    baseline: false,
+    anonymous: true,
+    expectedStatus: 401,
+    connections: 1,
+    targetP99Ms: undefined,
+    request: () => ({
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({
+        username: `nobody-${Math.floor(Math.random() * 1e9)}`,
+        password: 'not-the-password',
+      }),
+    }),
+  },
+  {
+    key: 'login-wrong-password',
+    name: 'POST /auth/login, known user, wrong password (401)',
+    baseline: false,
+    anonymous: true,
+    expectedStatus: 401,
+    connections: 1,
+    targetP99Ms: undefined,
+    request: () => ({
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ username: BENCH_USER, password: 'not-the-password' }),
+    }),
+  },
 ];
+
+/** The two login scenarios whose latencies the report compares. */
+export const LOGIN_TIMING_PAIR = ['login-unknown-user', 'login-wrong-password'];
