@@ -3,8 +3,9 @@ import pg from 'pg';
 
 /**
  * Prints the PostgreSQL plan of every list/search query shape, on the database of DATABASE_URL
- * (seed it first: `npm run cli -- seed:bulk --count 1000000 --sites 20`). The SQL mirrors what
- * the services send through TypeORM: the page query and its count.
+ * (seed it first: `npm run cli -- seed:bulk --count 1000000 --sites 20`). The SQL mirrors the
+ * parts of what the services send (src/interactions/interaction-sql.ts): the page query and its
+ * count, which the services send as one statement; each part keeps its plan there.
  *
  *   DATABASE_URL=postgres://… node bench/explain-plans.mjs
  */

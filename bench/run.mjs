@@ -26,6 +26,7 @@ import {
   startServer,
 } from './server.mjs';
 
+const HEAP_CAP = '--max-old-space-size=1024';
 /**
  * `npm run bench [-- options]`: seeds (or reuses) a database per size, starts the production build
  * and the bare baseline on it, and measures every scenario at a fixed concurrency. See
@@ -89,15 +90,20 @@ async function benchmarkDatabase(rows) {
   const profiling = options.cpuProfile
     ? ['--cpu-prof', '--cpu-prof-dir', join(BENCH, 'results', 'profiles')]
     : [];
-  const product = await startServer('product', [...profiling, join(ROOT, 'dist/src/main.js')], {
-    DATABASE_URL: database.url,
-    DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    SEED_DEMO: 'false',
-    ACCESS_TOKEN_TTL: '12h',
-    ...RATE_LIMITS,
-  });
+  // As `npm run start:prod` and the Dockerfile start it.
+  const product = await startServer(
+    'product',
+    [...profiling, HEAP_CAP, join(ROOT, 'dist/src/main.js')],
+    {
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false',
+      ACCESS_TOKEN_TTL: '12h',
+      ...RATE_LIMITS,
+    },
+  );
   const session = await logIn(product.url);
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import helmet from '@fastify/helmet';
 import { VersioningType, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { toErrorResponse } from './common/errors/error-response';
@@ -76,7 +76,7 @@ export function configureRouting(app: INestApplication): void {
 }
 
 /** Everything app-wide, in one place, for main.ts and the e2e tests alike. */
-export async function setupApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+export function setupApp(app: NestFastifyApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
   app.flushLogs();
   configureRouting(app);
@@ -96,7 +96,8 @@ export async function setupApp(app: NestFastifyApplication, config: AppConfig): 
     metrics.recordResponse(request, reply);
   });
 
-  await app.register(helmet, {
+  // helmet's middleware, built once: @fastify/helmet built it (and parsed the CSP) per request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -106,6 +107,11 @@ export async function setupApp(app: NestFastifyApplication, config: AppConfig): 
         upgradeInsecureRequests: null,
       },
     },
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (error?: unknown) =>
+      done(error instanceof Error ? error : undefined),
+    );
   });
   if (config.corsOrigins.length > 0) {
     app.enableCors({

@@ -33,7 +33,7 @@ async function bootstrap(): Promise<void> {
     createFastifyAdapter(config),
     APP_OPTIONS,
   );
-  await setupApp(app, config);
+  setupApp(app, config);
   await app.listen(config.port, config.host);
   const logger = app.get(Logger);
   logger.log(`listening on ${await app.getUrl()} (docs at /docs)`, 'Bootstrap');

@@ -1,98 +1,48 @@
 /**
- * The SQL the product sends for the benchmark's read scenarios, as TypeORM writes it (captured from
- * the running server: every column under an alias, the page query then `COUNT(1)` for the total).
- * When a service changes its queries, change them here too, or the baseline stops being the bare
- * cost of the same work.
+ * The SQL the product sends for the benchmark's read scenarios. The statements come from the
+ * product's own builders (src/interactions/interaction-sql.ts, compiled to dist/ by the benchmark's
+ * build), so the baseline cannot drift from them: one statement per read, a page carrying its total.
+ * Only the advanced search's conditions are written out here, as FilterCompiler compiles the
+ * benchmark's body; when the compiler or a service changes its SQL, change them in the same commit.
  */
+import { createRequire } from 'node:module';
 
-const COLUMNS = [
-  'id',
-  'site_id',
-  'title',
-  'type',
-  'lead',
-  'start_datetime',
-  'end_datetime',
-  'timezone',
-  'location',
-  'description',
-  'notes',
-  'created_by',
-  'created_at',
-  'updated_at',
-  'version',
-];
+const require = createRequire(import.meta.url);
+const sql = require('../../dist/src/interactions/interaction-sql.js');
+export const { fromPageRows } = sql;
 
-/** @param {string} alias */
-const selectFrom = (alias) =>
-  `SELECT ${COLUMNS.map((column) => `"${alias}"."${column}" AS "${alias}_${column}"`).join(', ')} FROM "interactions" "${alias}"`;
-
-const LIST = selectFrom('interaction');
-const COUNT = 'SELECT COUNT(1) AS "cnt" FROM "interactions" "interaction"';
-const TEXT_MATCH = `("interaction"."title" ILIKE $2 OR "interaction"."type" ILIKE $2 OR "interaction"."lead" ILIKE $2 OR "interaction"."location" ILIKE $2 OR "interaction"."description" ILIKE $2 OR "interaction"."notes" ILIKE $2)`;
-const NEWEST_FIRST = 'ORDER BY "interaction"."start_datetime" DESC, "interaction"."id" DESC';
-const OLDEST_FIRST = 'ORDER BY "interaction"."start_datetime" ASC, "interaction"."id" ASC';
-
-/** `GET /interactions` (InteractionsService.list): page and count, optionally text-matched. */
+/** `GET /interactions` (InteractionsService.list). */
 export function listInteractions(siteId, { offset, limit, search }) {
-  const where =
-    search === undefined
-      ? 'WHERE "interaction"."site_id" = $1'
-      : `WHERE "interaction"."site_id" = $1 AND ${TEXT_MATCH}`;
-  const params = search === undefined ? [siteId] : [siteId, `%${escapeLike(search)}%`];
-  return {
-    page: {
-      text: `${LIST} ${where} ${NEWEST_FIRST} LIMIT ${limit} OFFSET ${offset}`,
-      values: params,
-    },
-    // Unfiltered, the product reads the trigger-maintained per-site counter instead of counting.
-    count:
-      search === undefined
-        ? {
-            text: 'SELECT "interactions" AS "cnt" FROM "site_interaction_counts" WHERE "site_id" = $1',
-            values: params,
-          }
-        : { text: `${COUNT} ${where}`, values: params },
-  };
+  return sql.listStatement(siteId, { offset, limit, search });
 }
 
-/** `GET /interactions/{id}` (InteractionsService.get → findOne). */
+/** `GET /interactions/{id}` (InteractionsService.get). */
 export function getInteraction(siteId, id) {
-  return {
-    text: `${selectFrom('Interaction')} WHERE (("Interaction"."id" = $1) AND ("Interaction"."site_id" = $2)) LIMIT 1`,
-    values: [String(id), siteId],
-  };
+  return sql.interactionStatement(siteId, id);
 }
 
 /**
  * `POST /search/advanced` for the benchmark's body: `type eq`, `start_datetime gte`, `lead contains`,
- * sorted by start ascending (FilterCompiler output for that body).
+ * sorted by start ascending (SearchService.advanced over FilterCompiler's output for that body).
  */
 export function advancedSearch(siteId, { type, startFrom, leadContains, offset, limit }) {
-  const where = `WHERE "interaction"."site_id" = $1 AND ("interaction"."type" = $2 AND "interaction"."start_datetime" >= $3 AND "interaction"."lead" ILIKE $4)`;
-  const values = [siteId, type, startFrom, `%${escapeLike(leadContains)}%`];
-  return {
-    page: { text: `${LIST} ${where} ${OLDEST_FIRST} LIMIT ${limit} OFFSET ${offset}`, values },
-    count: { text: `${COUNT} ${where}`, values },
-  };
+  return sql.pageStatement({
+    where: `"i"."site_id" = $1 AND ("i"."type" = $2 AND "i"."start_datetime" >= $3 AND "i"."lead" ILIKE $4)`,
+    values: [siteId, type, startFrom, `%${escapeLike(leadContains)}%`],
+    orderBy: sql.OLDEST_FIRST,
+    limit,
+    offset,
+  });
 }
 
 /** `GET /search/date-range` (SearchService.dateRange): overlapping [from, until). */
 export function dateRange(siteId, { from, until, offset, limit }) {
-  const where = `WHERE "interaction"."site_id" = $1 AND tstzrange("interaction"."start_datetime", "interaction"."end_datetime", '[]') && tstzrange($2, $3, '[)') AND ("interaction"."end_datetime" > $2 OR "interaction"."start_datetime" >= $2)`;
-  const values = [siteId, from, until];
-  return {
-    page: { text: `${LIST} ${where} ${OLDEST_FIRST} LIMIT ${limit} OFFSET ${offset}`, values },
-    count: { text: `${COUNT} ${where}`, values },
-  };
+  return sql.dateRangeStatement(siteId, { from, until, offset, limit });
 }
 
 /** `GET /search/upcoming` (SearchService.upcoming). */
 export function upcoming(siteId, limit) {
-  return {
-    text: `${LIST} WHERE "interaction"."site_id" = $1 AND "interaction"."start_datetime" > now() ${OLDEST_FIRST} LIMIT ${limit}`,
-    values: [siteId],
-  };
+  return sql.upcomingStatement(siteId, limit);
 }
 
 /** @param {string} term */

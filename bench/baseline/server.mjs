@@ -4,6 +4,7 @@ import pg from 'pg';
 import {
   advancedSearch,
   dateRange,
+  fromPageRows,
   getInteraction,
   listInteractions,
   upcoming,
@@ -28,24 +29,23 @@ const DEFAULT_PAGE_SIZE = 20;
 /** @param {Date} date */
 const isoSeconds = (date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** toInteractionDto over a row whose columns carry the `<alias>_` prefix. */
-function toDto(row, alias) {
-  const column = (name) => row[`${alias}_${name}`];
+/** toInteractionDto over a row (columns named as the entity's properties). */
+function toDto(row) {
   return {
-    id: Number(column('id')),
-    site_id: column('site_id'),
-    title: column('title'),
-    type: column('type'),
-    lead: column('lead'),
-    start_datetime: isoSeconds(column('start_datetime')),
-    end_datetime: isoSeconds(column('end_datetime')),
-    timezone: column('timezone'),
-    location: column('location'),
-    description: column('description'),
-    notes: column('notes'),
-    created_by: column('created_by'),
-    created_at: isoSeconds(column('created_at')),
-    updated_at: isoSeconds(column('updated_at')),
+    id: Number(row.id),
+    site_id: row.siteId,
+    title: row.title,
+    type: row.type,
+    lead: row.lead,
+    start_datetime: isoSeconds(row.startDatetime),
+    end_datetime: isoSeconds(row.endDatetime),
+    timezone: row.timezone,
+    location: row.location,
+    description: row.description,
+    notes: row.notes,
+    created_by: row.createdBy,
+    created_at: isoSeconds(row.createdAt),
+    updated_at: isoSeconds(row.updatedAt),
   };
 }
 
@@ -55,16 +55,10 @@ function pageOf(query) {
   return { page, pageSize, offset: (page - 1) * pageSize, limit: pageSize };
 }
 
-/** One connection, page then count, as TypeORM's getManyAndCount does. */
-async function pageAndCount({ page: pageQuery, count: countQuery }) {
-  const client = await pool.connect();
-  try {
-    const rows = await client.query(pageQuery);
-    const count = await client.query(countQuery);
-    return { rows: rows.rows, total: Number(count.rows[0]?.cnt ?? 0) };
-  } finally {
-    client.release();
-  }
+/** A page and its total: one statement, as the product sends it. */
+async function pageAndCount(statement) {
+  const { rows } = await pool.query(statement);
+  return fromPageRows(rows);
 }
 
 const pageInfo = (page, total) => ({
@@ -80,7 +74,7 @@ app.get('/api/v1/interactions', async (request) => {
     listInteractions(siteId, { ...page, search: request.query.search }),
   );
   return {
-    interactions: rows.map((row) => toDto(row, 'interaction')),
+    interactions: rows.map(toDto),
     ...pageInfo(page, total),
   };
 });
@@ -90,7 +84,7 @@ app.get('/api/v1/interactions/:id', async (request, reply) => {
   if (rows.length === 0) {
     return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'not found' } });
   }
-  return { interaction: toDto(rows[0], 'Interaction') };
+  return { interaction: toDto(rows[0]) };
 });
 
 app.post('/api/v1/search/advanced', async (request) => {
@@ -105,7 +99,7 @@ app.post('/api/v1/search/advanced', async (request) => {
       ...page,
     }),
   );
-  return { results: rows.map((row) => toDto(row, 'interaction')), ...pageInfo(page, total) };
+  return { results: rows.map(toDto), ...pageInfo(page, total) };
 });
 
 app.get('/api/v1/search/date-range', async (request) => {
@@ -116,12 +110,12 @@ app.get('/api/v1/search/date-range', async (request) => {
   const { rows, total } = await pageAndCount(
     dateRange(siteId, { from: from.toISOString(), until: until.toISOString(), ...page }),
   );
-  return { results: rows.map((row) => toDto(row, 'interaction')), ...pageInfo(page, total) };
+  return { results: rows.map(toDto), ...pageInfo(page, total) };
 });
 
 app.get('/api/v1/search/upcoming', async (request) => {
   const { rows } = await pool.query(upcoming(siteId, Number(request.query.limit ?? 10)));
-  return { interactions: rows.map((row) => toDto(row, 'interaction')) };
+  return { interactions: rows.map(toDto) };
 });
 
 app.get('/health/ready', async () => {

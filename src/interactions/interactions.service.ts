@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, type Repository } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -13,11 +12,17 @@ import {
   type InteractionListResponseDto,
 } from './dto/interaction.dto';
 import type { InteractionInputDto, InteractionPatchDto } from './dto/interaction-input.dto';
+import { runStatement } from '../database/statement';
 import type { ListInteractionsQueryDto } from './dto/list-interactions-query.dto';
 import { Interaction } from './entities/interaction.entity';
-import { SiteInteractionCount } from './entities/site-interaction-count.entity';
 import { InteractionFieldRules, type InteractionFields } from './interaction-fields';
-import { whereTextMatches } from './text-search';
+import {
+  fromPageRows,
+  interactionStatement,
+  listStatement,
+  type InteractionRow,
+  type PageRow,
+} from './interaction-sql';
 
 /** An interaction as the API returns it, with the ETag of that version. */
 export interface VersionedInteraction {
@@ -35,7 +40,6 @@ type SitePrincipal = Principal & { currentSiteId: number };
 @Injectable()
 export class InteractionsService {
   constructor(
-    @InjectRepository(Interaction) private readonly interactions: Repository<Interaction>,
     private readonly dataSource: DataSource,
     private readonly rules: InteractionFieldRules,
     private readonly idempotency: IdempotencyService,
@@ -46,32 +50,23 @@ export class InteractionsService {
     query: ListInteractionsQueryDto,
   ): Promise<InteractionListResponseDto> {
     const page = toPageRequest(query);
-    const builder = this.interactions
-      .createQueryBuilder('interaction')
-      .where('interaction.siteId = :siteId', { siteId: siteOf(principal) })
-      .orderBy('interaction.startDatetime', 'DESC')
-      .addOrderBy('interaction.id', 'DESC')
-      .offset(page.offset)
-      .limit(page.pageSize);
-    if (query.search !== undefined) {
-      whereTextMatches(builder, 'interaction', query.search);
-      const [rows, total] = await builder.getManyAndCount();
-      return { interactions: rows.map(toInteractionDto), ...pageInfo(page, total) };
-    }
-    const [rows, total] = await Promise.all([builder.getMany(), this.siteTotal(siteOf(principal))]);
+    const statement = listStatement(siteOf(principal), {
+      limit: page.pageSize,
+      offset: page.offset,
+      search: query.search,
+    });
+    const { rows, total } = fromPageRows(await runStatement<PageRow[]>(this.dataSource, statement));
     return { interactions: rows.map(toInteractionDto), ...pageInfo(page, total) };
   }
 
-  /** The whole site's count, from the trigger-maintained counter rather than count(*). */
-  private async siteTotal(siteId: number): Promise<number> {
-    const counter = await this.dataSource
-      .getRepository(SiteInteractionCount)
-      .findOne({ select: { interactions: true }, where: { siteId } });
-    return Number(counter?.interactions ?? 0);
-  }
-
+  /** A record outside the current site is indistinguishable from a missing one. */
   async get(principal: Principal, id: number): Promise<VersionedInteraction> {
-    return versioned(await this.findInSite(this.dataSource.manager, principal, id));
+    const statement = interactionStatement(siteOf(principal), id);
+    const [row] = await runStatement<InteractionRow[]>(this.dataSource, statement);
+    if (!row) {
+      throw notFound(id);
+    }
+    return versioned(row);
   }
 
   async create(
@@ -187,10 +182,14 @@ export class InteractionsService {
       lock: options.lock ? { mode: 'pessimistic_write' } : undefined,
     });
     if (!found) {
-      throw new ApiError(ErrorCode.NOT_FOUND, `Interaction ${id} not found`);
+      throw notFound(id);
     }
     return found;
   }
+}
+
+function notFound(id: number): ApiError {
+  return new ApiError(ErrorCode.NOT_FOUND, `Interaction ${id} not found`);
 }
 
 function siteOf(principal: Principal): number {
@@ -223,6 +222,6 @@ function unchanged(current: Interaction, fields: InteractionFields): boolean {
   });
 }
 
-function versioned(row: Interaction): VersionedInteraction {
+function versioned(row: InteractionRow): VersionedInteraction {
   return { interaction: toInteractionDto(row), etag: etagOf(row.id, row.version) };
 }

@@ -1,5 +1,3 @@
-import { Brackets, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
-
 /** The columns free-text search looks in (DESIGN.md §7). */
 export const TEXT_SEARCH_COLUMNS = [
   'title',
@@ -15,18 +13,15 @@ export function escapeLike(term: string): string {
   return term.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
-/** Case-insensitive substring match of `term` in any text column; the term is a bound parameter. */
-export function whereTextMatches<Entity extends ObjectLiteral>(
-  builder: SelectQueryBuilder<Entity>,
-  alias: string,
-  term: string,
-): SelectQueryBuilder<Entity> {
-  return builder.andWhere(
-    new Brackets((any) => {
-      for (const column of TEXT_SEARCH_COLUMNS) {
-        any.orWhere(`${alias}.${column} ILIKE :textSearchPattern`);
-      }
-    }),
-    { textSearchPattern: `%${escapeLike(term)}%` },
-  );
+/** The ILIKE pattern of a case-insensitive substring search for `term`. */
+export function containsPattern(term: string): string {
+  return `%${escapeLike(term)}%`;
+}
+
+/**
+ * Case-insensitive substring match in any text column of `"alias"`; `parameter` (e.g. `$2`) is
+ * bound to `containsPattern(term)`, so the term never becomes SQL.
+ */
+export function textMatchCondition(alias: string, parameter: string): string {
+  return `(${TEXT_SEARCH_COLUMNS.map((column) => `"${alias}"."${column}" ILIKE ${parameter}`).join(' OR ')})`;
 }

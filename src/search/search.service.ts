@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
-import type { Repository, SelectQueryBuilder } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Principal } from '../common/auth/principal';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -11,31 +10,57 @@ import {
   type PageQueryDto,
   type PageRequest,
 } from '../common/pagination/page-query.dto';
+import { runStatement } from '../database/statement';
 import { toInteractionDto } from '../interactions/dto/interaction.dto';
-import { Interaction } from '../interactions/entities/interaction.entity';
 import { InteractionFieldRules } from '../interactions/interaction-fields';
+import {
+  dateRangeStatement,
+  fromPageRows,
+  NEWEST_FIRST,
+  pageInSiteStatement,
+  pageStatement,
+  recentStatement,
+  ROW_ALIAS,
+  upcomingStatement,
+  type InteractionRow,
+  type OrderKey,
+  type PageRow,
+  type Statement,
+} from '../interactions/interaction-sql';
 import { canonicalTimeZone, parseInstant } from '../interactions/interaction-time';
-import { escapeLike, whereTextMatches } from '../interactions/text-search';
+import { containsPattern, textMatchCondition } from '../interactions/text-search';
 import type { AdvancedSearchDto } from './dto/advanced-search.dto';
 import type { DateRangeQueryDto, TextSearchQueryDto } from './dto/search-query.dto';
 import type { InteractionWindowDto, SearchResultsDto } from './dto/search-results.dto';
 import { FilterCompiler } from './filter-compiler';
+import { SEARCH_FIELDS } from './search-fields';
 
-const ALIAS = 'interaction';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DEFAULT_WINDOW = 10;
+/** The SQL column of each entity property a compiled sort key names. */
+const COLUMN_OF_PROPERTY = new Map<string, string>(
+  Object.values(SEARCH_FIELDS).map((field) => [field.property, field.column]),
+);
 
 /** Every search of DESIGN.md §7, always inside the caller's current site. */
 @Injectable()
 export class SearchService {
   constructor(
-    @InjectRepository(Interaction) private readonly interactions: Repository<Interaction>,
+    private readonly dataSource: DataSource,
     private readonly fieldRules: InteractionFieldRules,
   ) {}
 
   text(principal: Principal, query: TextSearchQueryDto): Promise<SearchResultsDto> {
-    const builder = whereTextMatches(this.inSite(principal), ALIAS, query.query);
-    return this.page(newestFirst(builder), toPageRequest(query));
+    const page = toPageRequest(query);
+    return this.page(
+      page,
+      pageInSiteStatement(siteOf(principal), {
+        where: textMatchCondition(ROW_ALIAS, '$2'),
+        values: [containsPattern(query.query)],
+        orderBy: NEWEST_FIRST,
+        ...limits(page),
+      }),
+    );
   }
 
   advanced(principal: Principal, body: AdvancedSearchDto): Promise<SearchResultsDto> {
@@ -44,36 +69,38 @@ export class SearchService {
         page_size: 'is an alias of size; give one of them',
       });
     }
-    const compiled = FilterCompiler.compile(body.filters, body.sort, ALIAS);
-    const builder = this.inSite(principal);
-    if (compiled.filters.where) {
-      builder.andWhere(`(${compiled.filters.where})`, compiled.filters.params);
-    }
-    compiled.sort.forEach((key, index) =>
-      index === 0
-        ? builder.orderBy(`${ALIAS}.${key.property}`, key.direction)
-        : builder.addOrderBy(`${ALIAS}.${key.property}`, key.direction),
-    );
+    const compiled = FilterCompiler.compile(body.filters, body.sort, ROW_ALIAS);
+    const conditions = compiled.filters.where
+      ? `"${ROW_ALIAS}"."site_id" = :siteId AND (${compiled.filters.where})`
+      : `"${ROW_ALIAS}"."site_id" = :siteId`;
+    // Named parameters (and `:...list` expansions) become $1…$n the way TypeORM's builder does it.
+    const [where, values] = this.dataSource.driver.escapeQueryWithParameters(conditions, {
+      ...compiled.filters.params,
+      siteId: siteOf(principal),
+    });
+    const page = toPageRequest({ page: body.page, page_size: body.size ?? body.page_size });
     return this.page(
-      builder,
-      toPageRequest({ page: body.page, page_size: body.size ?? body.page_size }),
+      page,
+      pageStatement({
+        where,
+        values,
+        orderBy: compiled.sort.map((key) => ({
+          column: COLUMN_OF_PROPERTY.get(key.property)!,
+          property: key.property as OrderKey['property'],
+          direction: key.direction,
+        })),
+        ...limits(page),
+      }),
     );
   }
 
   /** Interactions overlapping [start, end): those that start before its end and end after its start. */
   dateRange(principal: Principal, query: DateRangeQueryDto): Promise<SearchResultsDto> {
-    const { from, until } = resolveRange(query);
-    // The && test matches interactions_site_period_idx; the second condition drops those that only
-    // touch the range's start (end exactly at `from`) unless they are instants inside it.
-    const builder = this.inSite(principal)
-      .andWhere(
-        `tstzrange(${ALIAS}.start_datetime, ${ALIAS}.end_datetime, '[]') && tstzrange(:from, :until, '[)')`,
-        { from, until },
-      )
-      .andWhere(`(${ALIAS}.endDatetime > :from OR ${ALIAS}.startDatetime >= :from)`)
-      .orderBy(`${ALIAS}.startDatetime`, 'ASC')
-      .addOrderBy(`${ALIAS}.id`, 'ASC');
-    return this.page(builder, toPageRequest(query));
+    const page = toPageRequest(query);
+    return this.page(
+      page,
+      dateRangeStatement(siteOf(principal), { ...resolveRange(query), ...limits(page) }),
+    );
   }
 
   byType(principal: Principal, type: string, query: PageQueryDto): Promise<SearchResultsDto> {
@@ -83,8 +110,16 @@ export class SearchService {
         interaction_type: `must be one of ${this.fieldRules.typeNames.join(', ')}`,
       });
     }
-    const builder = this.inSite(principal).andWhere(`${ALIAS}.type = :type`, { type: canonical });
-    return this.page(newestFirst(builder), toPageRequest(query));
+    const page = toPageRequest(query);
+    return this.page(
+      page,
+      pageInSiteStatement(siteOf(principal), {
+        where: `"${ROW_ALIAS}"."type" = $2`,
+        values: [canonical],
+        orderBy: NEWEST_FIRST,
+        ...limits(page),
+      }),
+    );
   }
 
   byLead(principal: Principal, lead: string, query: PageQueryDto): Promise<SearchResultsDto> {
@@ -93,49 +128,43 @@ export class SearchService {
         lead: 'must be 1 to 100 characters long',
       });
     }
-    const builder = this.inSite(principal).andWhere(`${ALIAS}.lead ILIKE :lead`, {
-      lead: `%${escapeLike(lead)}%`,
-    });
-    return this.page(newestFirst(builder), toPageRequest(query));
+    const page = toPageRequest(query);
+    return this.page(
+      page,
+      pageInSiteStatement(siteOf(principal), {
+        where: `"${ROW_ALIAS}"."lead" ILIKE $2`,
+        values: [containsPattern(lead)],
+        orderBy: NEWEST_FIRST,
+        ...limits(page),
+      }),
+    );
   }
 
-  async upcoming(principal: Principal, limit = DEFAULT_WINDOW): Promise<InteractionWindowDto> {
-    const rows = await this.inSite(principal)
-      .andWhere(`${ALIAS}.startDatetime > now()`)
-      .orderBy(`${ALIAS}.startDatetime`, 'ASC')
-      .addOrderBy(`${ALIAS}.id`, 'ASC')
-      .limit(limit)
-      .getMany();
-    return { interactions: rows.map(toInteractionDto) };
+  upcoming(principal: Principal, limit = DEFAULT_WINDOW): Promise<InteractionWindowDto> {
+    return this.window(upcomingStatement(siteOf(principal), limit));
   }
 
-  async recent(principal: Principal, limit = DEFAULT_WINDOW): Promise<InteractionWindowDto> {
-    const rows = await this.inSite(principal)
-      .andWhere(`${ALIAS}.endDatetime <= now()`)
-      .orderBy(`${ALIAS}.endDatetime`, 'DESC')
-      .addOrderBy(`${ALIAS}.id`, 'DESC')
-      .limit(limit)
-      .getMany();
-    return { interactions: rows.map(toInteractionDto) };
+  recent(principal: Principal, limit = DEFAULT_WINDOW): Promise<InteractionWindowDto> {
+    return this.window(recentStatement(siteOf(principal), limit));
   }
 
-  private inSite(principal: Principal): SelectQueryBuilder<Interaction> {
-    return this.interactions
-      .createQueryBuilder(ALIAS)
-      .where(`${ALIAS}.siteId = :siteId`, { siteId: principal.currentSiteId });
-  }
-
-  private async page(
-    builder: SelectQueryBuilder<Interaction>,
-    page: PageRequest,
-  ): Promise<SearchResultsDto> {
-    const [rows, total] = await builder.offset(page.offset).limit(page.pageSize).getManyAndCount();
+  private async page(page: PageRequest, statement: Statement): Promise<SearchResultsDto> {
+    const { rows, total } = fromPageRows(await runStatement<PageRow[]>(this.dataSource, statement));
     return { results: rows.map(toInteractionDto), ...pageInfo(page, total) };
+  }
+
+  private async window(statement: Statement): Promise<InteractionWindowDto> {
+    const rows = await runStatement<InteractionRow[]>(this.dataSource, statement);
+    return { interactions: rows.map(toInteractionDto) };
   }
 }
 
-function newestFirst(builder: SelectQueryBuilder<Interaction>): SelectQueryBuilder<Interaction> {
-  return builder.orderBy(`${ALIAS}.startDatetime`, 'DESC').addOrderBy(`${ALIAS}.id`, 'DESC');
+function siteOf(principal: Principal): number {
+  return principal.currentSiteId!;
+}
+
+function limits(page: PageRequest): { limit: number; offset: number } {
+  return { limit: page.pageSize, offset: page.offset };
 }
 
 /** Whole days in `timezone` (default UTC) for dates; date-times as given (naive ones in `timezone`). */

@@ -21,12 +21,22 @@ export class SitesService {
 
   /** 404 when the site does not exist, 403 when the caller is not a member of it. */
   async getForMember(siteId: number, userId: number): Promise<SiteDto> {
-    const site = await this.sites.findOneBy({ id: siteId });
+    // One statement: the site and whether the caller is a member of it.
+    const {
+      entities: [site],
+      raw: [row],
+    } = await this.sites
+      .createQueryBuilder('site')
+      .addSelect(
+        'EXISTS (SELECT 1 FROM site_memberships m WHERE m.site_id = site.id AND m.user_id = :userId)',
+        'is_member',
+      )
+      .where('site.id = :siteId', { siteId, userId })
+      .getRawAndEntities<{ is_member: boolean }>();
     if (!site) {
       throw new ApiError(ErrorCode.NOT_FOUND, `Site ${siteId} not found`);
     }
-    const isMember = await this.memberships.existsBy({ siteId, userId });
-    if (!isMember) {
+    if (!row.is_member) {
       throw new ApiError(ErrorCode.FORBIDDEN, 'You are not a member of this site');
     }
     return toSiteDto(site);

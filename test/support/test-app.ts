@@ -10,12 +10,15 @@ import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, createFastifyAdapter, setupApp } from '../../src/app.setup';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { documentValidator } from './openapi-response-validator';
+import { StatementCounter } from './statement-counter';
 import { createTestDatabase } from './test-database';
 
 export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;
   dataSource: DataSource;
+  /** Present with `countStatements: true`: the SQL statements each request sends. */
+  statements?: StatementCounter;
   request(options: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
@@ -25,10 +28,15 @@ export interface TestApp {
  * `env` overrides environment variables (as strings, exactly as an operator would set them).
  * `controllers` adds test-only routes (e.g. a probe carrying a decorator no real route uses yet).
  * `databaseUrl` runs it on a database the test manages itself (e.g. one it stops and restarts).
+ * `countStatements` counts the SQL statements of each request (test/support/statement-counter.ts).
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { controllers?: Array<Type<unknown>>; databaseUrl?: string } = {},
+  options: {
+    controllers?: Array<Type<unknown>>;
+    databaseUrl?: string;
+    countStatements?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const database = options.databaseUrl
     ? { url: options.databaseUrl, drop: () => Promise.resolve() }
@@ -57,14 +65,21 @@ export async function createTestApp(
       logger: false,
     },
   );
-  await setupApp(app, config);
+  setupApp(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  const dataSource = app.get(DataSource);
+  let statements: StatementCounter | undefined;
+  if (options.countStatements) {
+    statements = new StatementCounter();
+    statements.install(dataSource);
+  }
 
   return {
     app,
     config,
-    dataSource: app.get(DataSource),
+    dataSource,
+    statements,
     request: async (options) => {
       const response = await app.inject(options);
       await assertDocumented(options, response);

@@ -3,6 +3,7 @@ import { CreateInteractions1795620315727 } from './1795620315727-create-interact
 import { AddSearchIndexes1795621000000 } from './1795621000000-add-search-indexes';
 import { AddSiteInteractionCounts1795622000000 } from './1795622000000-add-site-interaction-counts';
 import { AddUserDisabledAt1795623000000 } from './1795623000000-add-user-disabled-at';
+import { CoverPeriodIndex1795624000000 } from './1795624000000-cover-period-index';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so that the app, the CLI and
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   AddSearchIndexes1795621000000,
   AddSiteInteractionCounts1795622000000,
   AddUserDisabledAt1795623000000,
+  CoverPeriodIndex1795624000000,
 ];

@@ -3,7 +3,7 @@ import { PageInfoDto } from '../../common/pagination/page-info.dto';
 import { MAX_PAGE_SIZE } from '../../common/pagination/page-query.dto';
 import { toIsoSeconds } from '../../common/http/iso-time';
 import { INT32_ID, INT64_ID, UTC_TIMESTAMP } from '../../openapi/schema-types';
-import type { Interaction } from '../entities/interaction.entity';
+import type { InteractionRow } from '../interaction-sql';
 
 export class InteractionDto {
   @ApiProperty({ ...INT64_ID, example: 1, description: 'bigint in the database; a JSON number' })
@@ -44,7 +44,8 @@ export class InteractionListResponseDto extends PageInfoDto {
   interactions: InteractionDto[];
 }
 
-export function toInteractionDto(row: Interaction): InteractionDto {
+/** The one mapping to the wire format, for entities and for the rows of interaction-sql.ts alike. */
+export function toInteractionDto(row: InteractionRow): InteractionDto {
   return {
     id: Number(row.id),
     site_id: row.siteId,

@@ -1,0 +1,29 @@
+/**
+ * One SQL statement with positional parameters. With a `name`, PostgreSQL parses it once per
+ * connection and may keep its plan (a named prepared statement): give one only to statements
+ * whose best plan does not depend on the values (a lookup by key, a site's newest rows), never to
+ * a search whose plan depends on how rare its term is.
+ */
+export interface Statement {
+  name?: string;
+  text: string;
+  values: unknown[];
+}
+
+/** What can run SQL: a DataSource, an EntityManager or a QueryRunner. */
+interface Queryable {
+  query<T>(query: string, parameters?: unknown[]): Promise<T>;
+}
+
+/**
+ * Runs `statement` through TypeORM's `query()`, so it is logged, counted and its errors wrapped
+ * like any other. A named one goes as a pg QueryConfig (`{ name, text }`), which TypeORM hands to
+ * the pg driver unchanged and pg accepts wherever it accepts SQL text.
+ */
+export function runStatement<T>(database: Queryable, statement: Statement): Promise<T> {
+  const query =
+    statement.name === undefined
+      ? statement.text
+      : ({ name: statement.name, text: statement.text } as unknown as string);
+  return database.query<T>(query, statement.values);
+}

@@ -1,0 +1,310 @@
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { User } from '../../src/auth/entities/user.entity';
+import type { Interaction } from '../../src/interactions/entities/interaction.entity';
+import { runStatement } from '../../src/database/statement';
+import type { Site } from '../../src/sites/entities/site.entity';
+import { bearer, login } from '../support/auth-helpers';
+import { makeInteraction, makeSite, makeUser } from '../support/factories';
+import { EXAMPLE_INTERACTION, interactionOf, sessionIn } from '../support/interaction-helpers';
+import { listRoutes } from '../support/routes';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * Issue 8: every read costs at most two SQL statements (the session lookup of the access guard,
+ * then one statement for the data; a page carries its total in the same statement). Each extra
+ * statement is a round trip to PostgreSQL, the largest per-request cost in the benchmark profile.
+ */
+const MAX_READ_STATEMENTS = 2;
+
+/** Routes that read although they are POSTs; every GET is a read. */
+const READ_POSTS = new Set(['SearchController.advanced']);
+
+interface ReadVariant {
+  url?: string;
+  payload?: Record<string, unknown>;
+}
+
+interface Fixture {
+  site: Site;
+  interaction: Interaction;
+}
+
+/**
+ * What a read needs beyond listRoutes' URL (1 in every path parameter, no query): a new read route
+ * works without an entry here if its plain URL answers 2xx, and fails this test until it has one
+ * otherwise. More than one entry per route checks its variants.
+ */
+const READ_REQUESTS: Record<string, (fixture: Fixture) => ReadVariant[]> = {
+  'InteractionsController.list': () => [
+    { url: '/api/v1/interactions' },
+    { url: '/api/v1/interactions?page=2&page_size=1' },
+    { url: '/api/v1/interactions?page=1000' },
+    { url: '/api/v1/interactions?search=number' },
+  ],
+  'InteractionsController.get': ({ interaction }) => [
+    { url: `/api/v1/interactions/${interaction.id}` },
+  ],
+  'SitesController.get': ({ site }) => [{ url: `/api/v1/sites/${site.id}` }],
+  'SearchController.text': () => [{ url: '/api/v1/search/interactions?query=number' }],
+  'SearchController.advanced': () => [
+    {
+      payload: {
+        filters: [
+          { field: 'type', operator: 'eq', value: 'Meeting' },
+          { field: 'id', operator: 'in', value: [1, 2, 3] },
+          { any: [{ field: 'lead', operator: 'contains', value: 'doe' }] },
+        ],
+        sort: [{ field: 'title', direction: 'asc' }],
+      },
+    },
+    { payload: {} },
+  ],
+  'SearchController.dateRange': () => [
+    { url: '/api/v1/search/date-range?start_date=2024-01-01&end_date=2024-12-31' },
+  ],
+  'SearchController.byType': () => [{ url: '/api/v1/search/type/meeting' }],
+  'SearchController.byLead': () => [{ url: '/api/v1/search/lead/doe' }],
+};
+
+/**
+ * Writes may take more: a transaction adds START TRANSACTION and COMMIT. The numbers measured
+ * when this test was written (2026-11-25), as upper bounds; "session" is the access guard's lookup.
+ */
+const WRITE_BUDGETS = {
+  // session, START, INSERT … RETURNING, SELECT the stored row, COMMIT
+  'POST /interactions': 5,
+  // session, START, INSERT idempotency key, INSERT, SELECT the stored row, UPDATE key's response, COMMIT
+  'POST /interactions (Idempotency-Key)': 7,
+  // session, START, SELECT … FOR UPDATE, UPDATE, SELECT the stored row, COMMIT
+  'PUT /interactions/{id}': 6,
+  'PATCH /interactions/{id}': 6,
+  // session, START, SELECT … FOR UPDATE, DELETE, COMMIT
+  'DELETE /interactions/{id}': 5,
+  // user, memberships, START, INSERT session, INSERT refresh token, COMMIT (public: no session)
+  'POST /auth/login': 6,
+  // START, UPDATE refresh token (use it), SELECT session, UPDATE session, INSERT refresh token, COMMIT
+  'POST /auth/refresh': 6,
+  // session, membership EXISTS, UPDATE session
+  'POST /auth/site': 3,
+  // session, UPDATE session
+  'POST /auth/logout': 2,
+};
+
+describe('SQL statements per request', () => {
+  let testApp: TestApp;
+  let fixture: Fixture;
+  let member: User;
+  let auth: Record<string, string>;
+
+  beforeAll(async () => {
+    testApp = await createTestApp({}, { countStatements: true });
+    const site = await makeSite(testApp.dataSource);
+    const other = await makeSite(testApp.dataSource);
+    member = await makeUser(testApp.dataSource, {
+      sites: [
+        [site, 'manager'],
+        [other, 'viewer'],
+      ],
+    });
+    const interaction = await makeInteraction(testApp.dataSource, { site, user: member });
+    await makeInteraction(testApp.dataSource, { site, user: member });
+    fixture = { site, interaction };
+    auth = await sessionIn(testApp, member, site);
+  });
+  afterAll(async () => {
+    await testApp.close();
+  });
+
+  /** The statements one request sends, and its response. */
+  async function count(request: InjectOptions) {
+    const { result: response, statements } = await testApp.statements!.record(() =>
+      testApp.request(request),
+    );
+    return { response, statements };
+  }
+
+  function readRequests(): Array<{ label: string; request: InjectOptions }> {
+    const reads = listRoutes(testApp).filter(
+      (entry) => entry.method === 'GET' || READ_POSTS.has(entry.route),
+    );
+    return reads.flatMap((entry) =>
+      (READ_REQUESTS[entry.route]?.(fixture) ?? [{}]).map((variant) => {
+        const url = variant.url ?? entry.url;
+        const request: InjectOptions = {
+          method: entry.method,
+          url,
+          payload: variant.payload,
+          headers: entry.policy?.kind === 'public' ? {} : auth,
+        };
+        return { label: `${entry.method} ${url}`, request };
+      }),
+    );
+  }
+
+  it('counts every statement of a request, the session lookup included', async () => {
+    const { response, statements } = await count({
+      method: 'GET',
+      url: `/api/v1/interactions/${fixture.interaction.id}`,
+      headers: auth,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(statements).toEqual([
+      { name: 'principal_session', text: expect.stringMatching(/FROM sessions/) as string },
+      { name: 'interaction_in_site', text: expect.stringMatching(/FROM "interactions"/) as string },
+    ]);
+  });
+
+  it('sends a named statement as a prepared statement of the connection', async () => {
+    const runner = testApp.dataSource.createQueryRunner();
+    try {
+      await runStatement(runner, {
+        name: 'statement_count_probe',
+        text: 'SELECT $1::int AS one',
+        values: [1],
+      });
+      const prepared = (await runner.query(
+        "SELECT statement FROM pg_prepared_statements WHERE name = 'statement_count_probe'",
+      )) as Array<{ statement: string }>;
+      expect(prepared).toEqual([{ statement: 'SELECT $1::int AS one' }]);
+    } finally {
+      await runner.release();
+    }
+  });
+
+  it(`answers every read with at most ${MAX_READ_STATEMENTS} statements`, async () => {
+    const measured: Array<{ label: string; status: number; statements: number }> = [];
+    const problems: string[] = [];
+    for (const { label, request } of readRequests()) {
+      const { response, statements } = await count(request);
+      measured.push({ label, status: response.statusCode, statements: statements.length });
+      if (response.statusCode < 200 || response.statusCode > 299) {
+        problems.push(
+          `${label} answered ${response.statusCode}: give it a valid request in READ_REQUESTS`,
+        );
+      } else if (statements.length > MAX_READ_STATEMENTS) {
+        problems.push(
+          `${label} sent ${statements.length} statements:\n  ${statements.map((statement) => statement.text).join('\n  ')}`,
+        );
+      }
+    }
+    console.table(measured);
+    expect(problems).toEqual([]);
+    // The routes of every read module were exercised (a broken listRoutes would pass vacuously).
+    expect(measured.map((entry) => entry.label)).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/interactions',
+        `GET /api/v1/interactions/${fixture.interaction.id}`,
+        'GET /api/v1/search/upcoming',
+        'POST /api/v1/search/advanced',
+        'GET /api/v1/auth/profile',
+        'GET /api/v1/sites',
+        `GET /api/v1/sites/${fixture.site.id}`,
+      ]),
+    );
+  });
+
+  it('keeps every write within its measured number of statements', async () => {
+    const measured: Record<keyof typeof WRITE_BUDGETS, number> = {} as never;
+    const run = async (
+      label: keyof typeof WRITE_BUDGETS,
+      request: InjectOptions,
+      status: number,
+    ) => {
+      const { response, statements } = await count(request);
+      expect({ label, status: response.statusCode, body: response.json<unknown>() }).toMatchObject({
+        label,
+        status,
+      });
+      measured[label] = statements.length;
+      return response;
+    };
+
+    const created = interactionOf(
+      await run(
+        'POST /interactions',
+        {
+          method: 'POST',
+          url: '/api/v1/interactions',
+          headers: auth,
+          payload: EXAMPLE_INTERACTION,
+        },
+        201,
+      ),
+    );
+    await run(
+      'POST /interactions (Idempotency-Key)',
+      {
+        method: 'POST',
+        url: '/api/v1/interactions',
+        headers: { ...auth, 'idempotency-key': 'statement-count-1' },
+        payload: EXAMPLE_INTERACTION,
+      },
+      201,
+    );
+    const url = `/api/v1/interactions/${created.id}`;
+    await run(
+      'PUT /interactions/{id}',
+      {
+        method: 'PUT',
+        url,
+        headers: auth,
+        payload: { ...EXAMPLE_INTERACTION, title: 'Replaced title' },
+      },
+      200,
+    );
+    await run(
+      'PATCH /interactions/{id}',
+      { method: 'PATCH', url, headers: auth, payload: { title: 'Patched' } },
+      200,
+    );
+    await run('DELETE /interactions/{id}', { method: 'DELETE', url, headers: auth }, 200);
+
+    const session = await login(testApp, member);
+    const loggedIn = await run(
+      'POST /auth/login',
+      {
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: member.username, password: 'correct-horse-battery' },
+      },
+      200,
+    );
+    await run(
+      'POST /auth/refresh',
+      {
+        method: 'POST',
+        url: '/api/v1/auth/refresh',
+        payload: { refresh_token: loggedIn.json<{ refresh_token: string }>().refresh_token },
+      },
+      200,
+    );
+    await run(
+      'POST /auth/site',
+      {
+        method: 'POST',
+        url: '/api/v1/auth/site',
+        headers: bearer(session.token),
+        payload: { site_id: fixture.site.id },
+      },
+      200,
+    );
+    await run(
+      'POST /auth/logout',
+      { method: 'POST', url: '/api/v1/auth/logout', headers: bearer(session.token), payload: {} },
+      200,
+    );
+
+    console.table(
+      Object.entries(measured).map(([label, statements]) => ({
+        label,
+        statements,
+        budget: WRITE_BUDGETS[label as keyof typeof WRITE_BUDGETS],
+      })),
+    );
+    const over = Object.entries(measured).filter(
+      ([label, statements]) => statements > WRITE_BUDGETS[label as keyof typeof WRITE_BUDGETS],
+    );
+    expect(over).toEqual([]);
+  });
+});
