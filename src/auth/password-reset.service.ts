@@ -81,9 +81,10 @@ export class PasswordResetService {
     const changed = await this.dataSource.transaction(async (manager) => {
       const [consumed] = await updateReturning<{ user_id: number }>(
         manager,
-        `UPDATE password_reset_tokens SET used_at = now()
-          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
-          RETURNING user_id`,
+        `UPDATE password_reset_tokens t SET used_at = now()
+          WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > now()
+            AND EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.disabled_at IS NULL)
+          RETURNING t.user_id`,
         [tokenHash],
       );
       const userId = consumed?.user_id;

@@ -6,6 +6,7 @@ import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Session } from './entities/session.entity';
+import { User } from './entities/user.entity';
 import { TokenService, type SignedAccessToken } from './token.service';
 
 export interface IssuedTokens {
@@ -64,7 +65,12 @@ export class SessionsService {
           ? { kind: 'reused', sessionId: reusedSessionId }
           : { kind: 'invalid' };
       }
-      const session = await manager.findOneBy(Session, { id: sessionId, revokedAt: IsNull() });
+      // A disabled account's session does not refresh, even if it was not revoked (flag set by SQL).
+      const session = await manager
+        .createQueryBuilder(Session, 'session')
+        .innerJoin(User, 'user', 'user.id = session.userId AND user.disabledAt IS NULL')
+        .where('session.id = :sessionId AND session.revokedAt IS NULL', { sessionId })
+        .getOne();
       if (!session || session.expiresAt <= new Date()) {
         return { kind: 'invalid' };
       }

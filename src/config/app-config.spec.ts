@@ -31,6 +31,9 @@ describe('loadConfig', () => {
       dbStatementTimeoutMs: 15_000,
       dbConnectTimeoutMs: 5_000,
     });
+    expect(failure({ DB_STATEMENT_TIMEOUT: '30d' })).toBe(
+      'DB_STATEMENT_TIMEOUT must be at most 1d',
+    );
   });
 
   it('does not seed demo data by default on an external database', () => {
@@ -177,6 +180,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_SSL: 'verify-full' }).databaseSsl).toEqual({
       rejectUnauthorized: true,
     });
+    expect(
+      failure({
+        DATABASE_SSL: 'verify-full',
+        DATABASE_URL: 'postgres://u:p@db/ims?sslmode=disable',
+      }),
+    ).toBe('DATABASE_SSL and an sslmode in DATABASE_URL conflict: set TLS in one place only');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db/ims?sslmode=require' }).databaseSsl).toBe(
+      false,
+    );
     expect(failure({ DATABASE_SSL: 'on' })).toBe(
       'DATABASE_SSL must be one of disable, require, verify-full',
     );
@@ -202,6 +214,13 @@ describe('loadConfig', () => {
     expect(
       failure({ JWT_PRIVATE_KEY: current.privateKey, JWT_PUBLIC_KEY: retired1.publicKey }),
     ).toBe('JWT_PUBLIC_KEY is not the public half of JWT_PRIVATE_KEY');
+    expect(
+      failure({
+        JWT_PREVIOUS_PUBLIC_KEYS: `${retired1.publicKey}${retired2.publicKey.slice(0, 200)}`,
+      }),
+    ).toBe(
+      'JWT_PREVIOUS_PUBLIC_KEYS must be one or more RSA public keys in PEM form, one after the other',
+    );
     expect(
       failure({ JWT_PREVIOUS_PUBLIC_KEYS: `${retired1.publicKey}${current.privateKey}` }),
     ).toBe(

@@ -115,13 +115,16 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL,
-    databaseSsl: databaseSsl(env.DATABASE_SSL, env.DATABASE_SSL_CA),
+    databaseSsl: databaseSsl(env.DATABASE_SSL, env.DATABASE_SSL_CA, env.DATABASE_URL),
     dataDir: resolve(env.DATA_DIR ?? './data'),
     embeddedPostgresPort: env.EMBEDDED_PG_PORT ?? 0,
     runMigrations: env.DB_MIGRATE ?? true,
     dbPoolSize: env.DB_POOL_SIZE ?? 10,
-    dbStatementTimeoutMs: durationToMs(env.DB_STATEMENT_TIMEOUT ?? '15s'),
-    dbConnectTimeoutMs: durationToMs(env.DB_CONNECT_TIMEOUT ?? '5s'),
+    dbStatementTimeoutMs: boundedDuration(
+      'DB_STATEMENT_TIMEOUT',
+      env.DB_STATEMENT_TIMEOUT ?? '15s',
+    ),
+    dbConnectTimeoutMs: boundedDuration('DB_CONNECT_TIMEOUT', env.DB_CONNECT_TIMEOUT ?? '5s'),
     seedDemo: env.SEED_DEMO ?? env.DATABASE_URL === undefined,
     accessTokenTtlMs: durationToMs(env.ACCESS_TOKEN_TTL ?? '30m'),
     refreshTokenTtlMs: durationToMs(env.REFRESH_TOKEN_TTL ?? '7d'),
@@ -183,11 +186,22 @@ function refuseDevelopmentFallbacks(env: Environment, metrics: MetricsConfig): v
   }
 }
 
-function databaseSsl(mode: string | undefined, ca: string | undefined): false | DatabaseSsl {
+function databaseSsl(
+  mode: string | undefined,
+  ca: string | undefined,
+  url: string | undefined,
+): false | DatabaseSsl {
+  // node-postgres lets the URL's sslmode override the ssl option: a `sslmode=disable` would
+  // silently turn off the verification DATABASE_SSL asks for.
+  if (mode !== undefined && url !== undefined && new URL(url).searchParams.has('sslmode')) {
+    throw new ConfigurationError(
+      'DATABASE_SSL and an sslmode in DATABASE_URL conflict: set TLS in one place only',
+    );
+  }
+  if (ca !== undefined && mode !== 'verify-full') {
+    throw new ConfigurationError('DATABASE_SSL_CA needs DATABASE_SSL=verify-full');
+  }
   if (mode === undefined || mode === 'disable') {
-    if (ca !== undefined) {
-      throw new ConfigurationError('DATABASE_SSL_CA needs DATABASE_SSL=verify-full');
-    }
     return false;
   }
   if (mode === 'require') {
@@ -200,4 +214,13 @@ function databaseSsl(mode: string | undefined, ca: string | undefined): false | 
 function isKeyPair(privatePem: string, publicPem: string): boolean {
   const derived = createPublicKey(createPrivateKey(normalisePem(privatePem)));
   return derived.equals(createPublicKey(normalisePem(publicPem)));
+}
+
+/** Timers and PostgreSQL's settings take 32-bit milliseconds; a day is more than any wait needs. */
+function boundedDuration(name: string, value: string): number {
+  const milliseconds = durationToMs(value);
+  if (milliseconds > 86_400_000) {
+    throw new ConfigurationError(`${name} must be at most 1d`);
+  }
+  return milliseconds;
 }

@@ -175,7 +175,11 @@ export function IsPemList(kind: PemKind, options?: ValidationOptions) {
             return false;
           }
           const blocks = splitPemBlocks(value);
-          return blocks.length > 0 && blocks.every((block) => isPemOf(kind, block));
+          const rest = blocks.reduce((text, block) => text.replace(block, ''), normalisePem(value));
+          // Anything besides whole blocks (a truncated last key) would otherwise be dropped silently.
+          return (
+            blocks.length > 0 && rest.trim() === '' && blocks.every((block) => isPemOf(kind, block))
+          );
         },
         defaultMessage: (args) =>
           `${args?.property} must be one or more ${describePem(kind)}s in PEM form, one after the other`,

@@ -215,9 +215,9 @@ describe('auth', () => {
       expectError(await profile(token), 401, 'UNAUTHORIZED');
     });
 
-    it('rejects the token of a disabled user, refuses the login like a wrong password, and accepts it again once enabled', async () => {
+    it('rejects the token of a disabled user, refuses the login like a wrong password and the refresh, and accepts it again once enabled', async () => {
       const user = await makeUser(testApp.dataSource, { sites: [[branch, 'viewer']] });
-      const { token } = await login(testApp, user);
+      const { token, refresh_token: refreshToken } = await login(testApp, user);
       // Flag only, no session revocation (user:disable does both): the lookup itself must refuse.
       await testApp.dataSource.query('UPDATE users SET disabled_at = now() WHERE id = $1', [
         user.id,
@@ -229,6 +229,12 @@ describe('auth', () => {
         payload: { username: user.username, password: TEST_PASSWORD },
       });
       expectError(refused, 401, 'INVALID_CREDENTIALS');
+      const refresh = await testApp.request({
+        method: 'POST',
+        url: '/api/v1/auth/refresh',
+        payload: { refresh_token: refreshToken },
+      });
+      expectError(refresh, 401, 'INVALID_REFRESH_TOKEN');
       await testApp.dataSource.query('UPDATE users SET disabled_at = NULL WHERE id = $1', [
         user.id,
       ]);
