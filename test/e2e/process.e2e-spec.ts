@@ -168,6 +168,14 @@ describe('the server process', () => {
           headers: { authorization: `Bearer ${token}` },
         });
         expect(profile.status).toBe(200);
+        const outsidePrefix = await fetch(`${url}/.well-known/jwks.json`, {
+          headers: { 'x-request-id': 'trace-jwks' },
+        });
+        expect(outsidePrefix.status).toBe(200);
+        const unmatched = await fetch(`${url}/no/such/route`, {
+          headers: { 'x-request-id': 'trace-404' },
+        });
+        expect(unmatched.status).toBe(404);
       } finally {
         server.child.kill('SIGTERM');
       }
@@ -183,6 +191,10 @@ describe('the server process', () => {
         (line) => (line.req as { id?: string } | undefined)?.id === 'trace-42',
       );
       expect(loginLog).toMatchObject({ res: { statusCode: 200 } });
+      // One line per request, also outside the /api prefix and for a path no route matches.
+      const linesOf = (id: string) =>
+        lines.filter((line) => (line.req as { id?: string } | undefined)?.id === id).length;
+      expect([linesOf('trace-42'), linesOf('trace-jwks'), linesOf('trace-404')]).toEqual([1, 1, 1]);
       expect(server.output()).not.toMatch(/Bearer ey/);
       expect(server.output()).not.toContain('demo-password-123"');
       expect(server.output()).toContain('"authorization":"[Redacted]"');

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../../config/app-config';
 import { REQUEST_ID_HEADER } from './request-id';
@@ -21,6 +22,9 @@ export const REDACTED_PATHS = [
 
 export function loggerParams(config: Pick<AppConfig, 'logLevel'>): Params {
   return {
+    // Every path, once. nestjs-pino's default adds the paths excluded from the /api prefix again,
+    // which NestJS 12 already covers on Fastify: /metrics and /.well-known were logged twice.
+    forRoutes: [{ path: '{/*splat}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: config.logLevel,
       genReqId: (request: IncomingMessage) => request.headers[REQUEST_ID_HEADER] as string,
