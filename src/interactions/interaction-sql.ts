@@ -10,29 +10,14 @@
 
 import type { Statement } from '../database/statement';
 import type { Interaction } from './entities/interaction.entity';
+import type { InteractionFields } from './interaction-fields';
 import { containsPattern, textMatchCondition } from './text-search';
 
 export type { Statement };
 
 /** An interaction as the reads return it: the entity's columns, without its relations. */
-export type InteractionRow = Pick<
-  Interaction,
-  | 'id'
-  | 'siteId'
-  | 'title'
-  | 'type'
-  | 'lead'
-  | 'startDatetime'
-  | 'endDatetime'
-  | 'timezone'
-  | 'location'
-  | 'description'
-  | 'notes'
-  | 'createdBy'
-  | 'createdAt'
-  | 'updatedAt'
-  | 'version'
->;
+export type InteractionRow = InteractionFields &
+  Pick<Interaction, 'id' | 'siteId' | 'createdBy' | 'createdAt' | 'updatedAt' | 'version'>;
 
 /** One sort key: the column inside the page, the property (the row's field name) outside it. */
 export interface OrderKey {
