@@ -137,40 +137,35 @@ export const SCENARIOS = [
   // an unknown user costs the same argon2 verification (against a decoy hash) as a known user
   // with a wrong password, so response times do not tell whether an account exists. One
   // connection, so the latencies are the requests' own, not time spent queueing.
-  {
-    key: 'login-unknown-user',
-    name: 'POST /auth/login, unknown user (401)',
-    baseline: false,
-    anonymous: true,
-    expectedStatus: 401,
-    connections: 1,
-    targetP99Ms: undefined,
-    request: () => ({
-      method: 'POST',
-      path: '/api/v1/auth/login',
-      headers: JSON_HEADERS,
-      body: JSON.stringify({
-        username: `nobody-${Math.floor(Math.random() * 1e9)}`,
-        password: 'not-the-password',
-      }),
-    }),
-  },
-  {
-    key: 'login-wrong-password',
-    name: 'POST /auth/login, known user, wrong password (401)',
-    baseline: false,
-    anonymous: true,
-    expectedStatus: 401,
-    connections: 1,
-    targetP99Ms: undefined,
-    request: () => ({
-      method: 'POST',
-      path: '/api/v1/auth/login',
-      headers: JSON_HEADERS,
-      body: JSON.stringify({ username: BENCH_USER, password: 'not-the-password' }),
-    }),
-  },
+  failedLogin(
+    'login-unknown-user',
+    'unknown user',
+    () => `nobody-${Math.floor(Math.random() * 1e9)}`,
+  ),
+  failedLogin('login-wrong-password', 'known user, wrong password', () => BENCH_USER),
 ];
+
+/**
+ * A login that must fail with 401, at one connection.
+ * @param {string} key @param {string} who @param {() => string} username @returns {Scenario}
+ */
+function failedLogin(key, who, username) {
+  return {
+    key,
+    name: `POST /auth/login, ${who} (401)`,
+    baseline: false,
+    anonymous: true,
+    expectedStatus: 401,
+    connections: 1,
+    targetP99Ms: undefined,
+    request: () => ({
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ username: username(), password: 'not-the-password' }),
+    }),
+  };
+}
 
 /** The two login scenarios whose latencies the report compares. */
 export const LOGIN_TIMING_PAIR = ['login-unknown-user', 'login-wrong-password'];
