@@ -21,6 +21,7 @@ import { PasswordHasher } from './password-hasher';
 import { PasswordResetService } from './password-reset.service';
 import { PrincipalResolver } from './principal-resolver';
 import { SessionsService } from './sessions.service';
+import { SiteReads } from './site-reads';
 import { TokenService } from './token.service';
 
 @Module({
@@ -50,7 +51,8 @@ import { TokenService } from './token.service';
     TokenService,
     PrincipalResolver,
     MailerService,
+    SiteReads,
   ],
-  exports: [PasswordHasher],
+  exports: [PasswordHasher, SiteReads],
 })
 export class AuthModule {}

@@ -8,6 +8,11 @@ export interface Statement {
   name?: string;
   text: string;
   values: unknown[];
+  /**
+   * The order of the rows by output column names, for whoever wraps the statement in another
+   * (SiteReads): a subquery's ORDER BY does not bind the query around it. Absent: at most one row.
+   */
+  rowOrder?: ReadonlyArray<{ output: string; direction: 'ASC' | 'DESC' }>;
 }
 
 /** What can run SQL: a DataSource, an EntityManager or a QueryRunner. */

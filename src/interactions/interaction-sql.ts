@@ -97,8 +97,7 @@ export interface PageSpec {
  * index entries and 20 rows (6 ms).
  */
 export function pageStatement(spec: PageSpec): Statement {
-  const limit = `$${spec.values.length + 1}`;
-  const offset = `$${spec.values.length + 2}`;
+  const bounds = boundsOf(spec);
   const total =
     spec.total ?? `SELECT count(*) FROM "interactions" "${ROW_ALIAS}" WHERE ${spec.where}`;
   const innerOrder = spec.orderBy
@@ -108,16 +107,57 @@ export function pageStatement(spec: PageSpec): Statement {
     .map((key) => `"page"."${key.property}" ${key.direction}`)
     .join(', ');
   return {
-    name: spec.name,
+    name: bounds.name,
     text:
       `SELECT (${total}) AS "total", "page".* FROM (SELECT 1) AS "one" LEFT JOIN (` +
       `SELECT ${SELECT_COLUMNS} FROM (` +
       `SELECT "${ROW_ALIAS}"."id" FROM "interactions" "${ROW_ALIAS}" WHERE ${spec.where} ` +
-      `ORDER BY ${innerOrder} LIMIT ${limit} OFFSET ${offset}` +
+      `ORDER BY ${innerOrder} ${bounds.sql}` +
       `) AS "ids" JOIN "interactions" "${ROW_ALIAS}" ON "${ROW_ALIAS}"."id" = "ids"."id"` +
       `) AS "page" ON true ORDER BY ${outerOrder}`,
-    values: [...spec.values, spec.limit, spec.offset],
+    values: bounds.values,
+    rowOrder: rowOrderOf(spec.orderBy),
   };
+}
+
+/** The largest LIMIT a statement takes (page_size and the windows' limit stay below it). */
+const MAX_LIMIT = 100;
+
+/**
+ * The LIMIT and OFFSET clause of a statement and its values after `spec.values`. PostgreSQL costs
+ * a generic plan as if an unknown LIMIT or OFFSET wanted 10 % of the rows, so it never prefers one
+ * for a statement with them as parameters and plans it again at every execution: 0.17 ms of
+ * planning against 0.08 ms of execution for a first page. A named statement (one whose plan does
+ * not depend on its values) therefore takes its limit, an integer of 1 to 100 checked here, as a
+ * literal and in its name, and so its offset when it is 0, so that its plan is made once per
+ * connection. Deeper pages keep the offset a parameter (and a custom plan, cheap beside the walk).
+ */
+function boundsOf(spec: { name?: string; values: unknown[]; limit: number; offset?: number }): {
+  sql: string;
+  values: unknown[];
+  name?: string;
+} {
+  const offsetSql = (position: number) => (spec.offset === undefined ? '' : ` OFFSET $${position}`);
+  const offsetValues = spec.offset === undefined ? [] : [spec.offset];
+  if (spec.name === undefined) {
+    const sql = `LIMIT $${spec.values.length + 1}${offsetSql(spec.values.length + 2)}`;
+    return { sql, values: [...spec.values, spec.limit, ...offsetValues] };
+  }
+  if (!Number.isInteger(spec.limit) || spec.limit < 1 || spec.limit > MAX_LIMIT) {
+    throw new RangeError(`LIMIT must be an integer of 1 to ${MAX_LIMIT}, not ${spec.limit}`);
+  }
+  if (spec.offset === undefined || spec.offset === 0) {
+    return { sql: `LIMIT ${spec.limit}`, values: spec.values, name: `${spec.name}_${spec.limit}` };
+  }
+  return {
+    sql: `LIMIT ${spec.limit}${offsetSql(spec.values.length + 1)}`,
+    values: [...spec.values, ...offsetValues],
+    name: `${spec.name}_${spec.limit}_offset`,
+  };
+}
+
+function rowOrderOf(orderBy: OrderKey[]): Statement['rowOrder'] {
+  return orderBy.map((key) => ({ output: key.property, direction: key.direction }));
 }
 
 /** A row of a page statement: an interaction (all null past the last page) and the total. */
@@ -137,10 +177,12 @@ export function windowStatement(spec: Omit<PageSpec, 'offset' | 'total'>): State
   const order = spec.orderBy
     .map((key) => `"${ROW_ALIAS}"."${key.column}" ${key.direction}`)
     .join(', ');
+  const bounds = boundsOf(spec);
   return {
-    name: spec.name,
-    text: `SELECT ${SELECT_COLUMNS} FROM "interactions" "${ROW_ALIAS}" WHERE ${spec.where} ORDER BY ${order} LIMIT $${spec.values.length + 1}`,
-    values: [...spec.values, spec.limit],
+    name: bounds.name,
+    text: `SELECT ${SELECT_COLUMNS} FROM "interactions" "${ROW_ALIAS}" WHERE ${spec.where} ORDER BY ${order} ${bounds.sql}`,
+    values: bounds.values,
+    rowOrder: rowOrderOf(spec.orderBy),
   };
 }
 

@@ -23,7 +23,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Authenticated, CurrentPrincipal } from '../common/auth/access.decorators';
+import { Authenticated, CurrentPrincipal, SiteRead } from '../common/auth/access.decorators';
 import type { Principal } from '../common/auth/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { matchesIfNoneMatch } from '../common/http/etag';
@@ -76,7 +76,7 @@ export class InteractionsController {
   constructor(private readonly interactions: InteractionsService) {}
 
   @Get()
-  @Authenticated({ siteRole: 'viewer' })
+  @SiteRead()
   @ApiOperation({
     operationId: 'interactions_list',
     summary: 'List the interactions of the current site',
@@ -144,7 +144,7 @@ export class InteractionsController {
   }
 
   @Get(':id')
-  @Authenticated({ siteRole: 'viewer' })
+  @SiteRead()
   @ApiOperation({
     operationId: 'interactions_get',
     summary: 'Get one interaction of the current site',

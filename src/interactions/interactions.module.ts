@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
 import { IdempotencyService } from '../common/http/idempotency.service';
 import { Interaction } from './entities/interaction.entity';
 import { InteractionFieldRules } from './interaction-fields';
@@ -7,7 +8,7 @@ import { InteractionsController } from './interactions.controller';
 import { InteractionsService } from './interactions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Interaction])],
+  imports: [AuthModule, TypeOrmModule.forFeature([Interaction])],
   controllers: [InteractionsController],
   providers: [InteractionsService, InteractionFieldRules, IdempotencyService],
   exports: [InteractionFieldRules],

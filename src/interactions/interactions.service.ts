@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { SiteReads } from '../auth/site-reads';
 import type { Principal } from '../common/auth/principal';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -12,7 +13,6 @@ import {
   type InteractionListResponseDto,
 } from './dto/interaction.dto';
 import type { InteractionInputDto, InteractionPatchDto } from './dto/interaction-input.dto';
-import { runStatement } from '../database/statement';
 import type { ListInteractionsQueryDto } from './dto/list-interactions-query.dto';
 import { Interaction } from './entities/interaction.entity';
 import { InteractionFieldRules, type InteractionFields } from './interaction-fields';
@@ -43,6 +43,7 @@ export class InteractionsService {
     private readonly dataSource: DataSource,
     private readonly rules: InteractionFieldRules,
     private readonly idempotency: IdempotencyService,
+    private readonly siteReads: SiteReads,
   ) {}
 
   async list(
@@ -50,19 +51,19 @@ export class InteractionsService {
     query: ListInteractionsQueryDto,
   ): Promise<InteractionListResponseDto> {
     const page = toPageRequest(query);
-    const statement = listStatement(siteOf(principal), {
-      limit: page.pageSize,
-      offset: page.offset,
-      search: query.search,
-    });
-    const { rows, total } = fromPageRows(await runStatement<PageRow[]>(this.dataSource, statement));
+    const { rows, total } = fromPageRows(
+      await this.siteReads.rows<PageRow>(principal, (siteId) =>
+        listStatement(siteId, { limit: page.pageSize, offset: page.offset, search: query.search }),
+      ),
+    );
     return { interactions: rows.map(toInteractionDto), ...pageInfo(page, total) };
   }
 
   /** A record outside the current site is indistinguishable from a missing one. */
   async get(principal: Principal, id: number): Promise<VersionedInteraction> {
-    const statement = interactionStatement(siteOf(principal), id);
-    const [row] = await runStatement<InteractionRow[]>(this.dataSource, statement);
+    const [row] = await this.siteReads.rows<InteractionRow>(principal, (siteId) =>
+      interactionStatement(siteId, id),
+    );
     if (!row) {
       throw notFound(id);
     }

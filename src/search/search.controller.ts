@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../common/auth/access.decorators';
+import { CurrentPrincipal, SiteRead } from '../common/auth/access.decorators';
 import type { Principal } from '../common/auth/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -19,7 +19,7 @@ export class SearchController {
   constructor(private readonly search: SearchService) {}
 
   @Get('interactions')
-  @Authenticated({ siteRole: 'viewer' })
+  @SiteRead()
   @ApiOperation({
     operationId: 'search_text',
     summary: 'Free-text search in the current site',
@@ -36,7 +36,7 @@ export class SearchController {
   }
 
   @Post('advanced')
-  @Authenticated({ siteRole: 'viewer' })
+  @SiteRead()
   @HttpCode(200)
   @ApiOperation({
     operationId: 'search_advanced',
@@ -57,7 +57,7 @@ export class SearchController {
   }
 
   @Get('date-range')
-  @Authenticated({ siteRole: 'viewer' })
+  @SiteRead()
   @ApiOperation({
     operationId: 'search_date_range',
     summary: 'Interactions overlapping a date range',
@@ -77,7 +77,7 @@ export class SearchController {
   }
 
   @Get('type/:interaction_type')
-  @Authenticated({ siteRole: 'viewer' })
+  @SiteRead()
   @ApiOperation({
     operationId: 'search_by_type',
     summary: 'Interactions of one type (case-insensitive)',
@@ -104,7 +104,7 @@ export class SearchController {
   }
 
   @Get('lead/:lead')
-  @Authenticated({ siteRole: 'viewer' })
+  @SiteRead()
   @ApiOperation({
     operationId: 'search_by_lead',
     summary: 'Interactions whose lead contains a name (case-insensitive)',
@@ -131,7 +131,7 @@ export class SearchController {
   }
 
   @Get('upcoming')
-  @Authenticated({ siteRole: 'viewer' })
+  @SiteRead()
   @ApiOperation({
     operationId: 'search_upcoming',
     summary: 'Next interactions: starting after now, soonest first',
@@ -151,7 +151,7 @@ export class SearchController {
   }
 
   @Get('recent')
-  @Authenticated({ siteRole: 'viewer' })
+  @SiteRead()
   @ApiOperation({
     operationId: 'search_recent',
     summary: 'Latest finished interactions: ended by now, latest first',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { DataSource } from 'typeorm';
+import { SiteReads } from '../auth/site-reads';
 import type { Principal } from '../common/auth/principal';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -10,7 +11,6 @@ import {
   type PageQueryDto,
   type PageRequest,
 } from '../common/pagination/page-query.dto';
-import { runStatement } from '../database/statement';
 import { toInteractionDto } from '../interactions/dto/interaction.dto';
 import { InteractionFieldRules } from '../interactions/interaction-fields';
 import {
@@ -48,13 +48,13 @@ export class SearchService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly fieldRules: InteractionFieldRules,
+    private readonly siteReads: SiteReads,
   ) {}
 
   text(principal: Principal, query: TextSearchQueryDto): Promise<SearchResultsDto> {
     const page = toPageRequest(query);
-    return this.page(
-      page,
-      pageInSiteStatement(siteOf(principal), {
+    return this.page(principal, page, (siteId) =>
+      pageInSiteStatement(siteId, {
         where: textMatchCondition(ROW_ALIAS, '$2'),
         values: [containsPattern(query.query)],
         orderBy: NEWEST_FIRST,
@@ -73,15 +73,14 @@ export class SearchService {
     const conditions = compiled.filters.where
       ? `"${ROW_ALIAS}"."site_id" = :siteId AND (${compiled.filters.where})`
       : `"${ROW_ALIAS}"."site_id" = :siteId`;
-    // Named parameters (and `:...list` expansions) become $1…$n the way TypeORM's builder does it.
-    const [where, values] = this.dataSource.driver.escapeQueryWithParameters(conditions, {
-      ...compiled.filters.params,
-      siteId: siteOf(principal),
-    });
     const page = toPageRequest({ page: body.page, page_size: body.size ?? body.page_size });
-    return this.page(
-      page,
-      pageStatement({
+    return this.page(principal, page, (siteId) => {
+      // Named parameters (and `:...list` expansions) become $1…$n as TypeORM's builder does it.
+      const [where, values] = this.dataSource.driver.escapeQueryWithParameters(conditions, {
+        ...compiled.filters.params,
+        siteId,
+      });
+      return pageStatement({
         where,
         values,
         orderBy: compiled.sort.map((key) => ({
@@ -90,16 +89,16 @@ export class SearchService {
           direction: key.direction,
         })),
         ...limits(page),
-      }),
-    );
+      });
+    });
   }
 
   /** Interactions overlapping [start, end): those that start before its end and end after its start. */
   dateRange(principal: Principal, query: DateRangeQueryDto): Promise<SearchResultsDto> {
     const page = toPageRequest(query);
-    return this.page(
-      page,
-      dateRangeStatement(siteOf(principal), { ...resolveRange(query), ...limits(page) }),
+    const range = resolveRange(query);
+    return this.page(principal, page, (siteId) =>
+      dateRangeStatement(siteId, { ...range, ...limits(page) }),
     );
   }
 
@@ -111,9 +110,8 @@ export class SearchService {
       });
     }
     const page = toPageRequest(query);
-    return this.page(
-      page,
-      pageInSiteStatement(siteOf(principal), {
+    return this.page(principal, page, (siteId) =>
+      pageInSiteStatement(siteId, {
         where: `"${ROW_ALIAS}"."type" = $2`,
         values: [canonical],
         orderBy: NEWEST_FIRST,
@@ -129,9 +127,8 @@ export class SearchService {
       });
     }
     const page = toPageRequest(query);
-    return this.page(
-      page,
-      pageInSiteStatement(siteOf(principal), {
+    return this.page(principal, page, (siteId) =>
+      pageInSiteStatement(siteId, {
         where: `"${ROW_ALIAS}"."lead" ILIKE $2`,
         values: [containsPattern(lead)],
         orderBy: NEWEST_FIRST,
@@ -141,26 +138,29 @@ export class SearchService {
   }
 
   upcoming(principal: Principal, limit = DEFAULT_WINDOW): Promise<InteractionWindowDto> {
-    return this.window(upcomingStatement(siteOf(principal), limit));
+    return this.window(principal, (siteId) => upcomingStatement(siteId, limit));
   }
 
   recent(principal: Principal, limit = DEFAULT_WINDOW): Promise<InteractionWindowDto> {
-    return this.window(recentStatement(siteOf(principal), limit));
+    return this.window(principal, (siteId) => recentStatement(siteId, limit));
   }
 
-  private async page(page: PageRequest, statement: Statement): Promise<SearchResultsDto> {
-    const { rows, total } = fromPageRows(await runStatement<PageRow[]>(this.dataSource, statement));
+  private async page(
+    principal: Principal,
+    page: PageRequest,
+    read: (siteId: number) => Statement,
+  ): Promise<SearchResultsDto> {
+    const { rows, total } = fromPageRows(await this.siteReads.rows<PageRow>(principal, read));
     return { results: rows.map(toInteractionDto), ...pageInfo(page, total) };
   }
 
-  private async window(statement: Statement): Promise<InteractionWindowDto> {
-    const rows = await runStatement<InteractionRow[]>(this.dataSource, statement);
+  private async window(
+    principal: Principal,
+    read: (siteId: number) => Statement,
+  ): Promise<InteractionWindowDto> {
+    const rows = await this.siteReads.rows<InteractionRow>(principal, read);
     return { interactions: rows.map(toInteractionDto) };
   }
-}
-
-function siteOf(principal: Principal): number {
-  return principal.currentSiteId!;
 }
 
 function limits(page: PageRequest): { limit: number; offset: number } {

@@ -17,7 +17,9 @@ import type { Principal } from './principal';
 
 export const ACCESS_POLICY = 'access-policy';
 
-export type AccessPolicy = { kind: 'public' } | { kind: 'authenticated'; siteRole?: SiteRole };
+export type AccessPolicy =
+  | { kind: 'public' }
+  | { kind: 'authenticated'; siteRole?: SiteRole; sessionCheckedByRead?: boolean };
 
 /**
  * Anyone may call this route. Every route must carry this or @Authenticated(). `rateLimit: false`
@@ -38,14 +40,29 @@ export function Public(options: { rateLimit?: boolean } = {}): MethodDecorator &
 export function Authenticated(
   options: { siteRole?: SiteRole } = {},
 ): MethodDecorator & ClassDecorator {
-  const policy: AccessPolicy = { kind: 'authenticated', siteRole: options.siteRole };
+  return authenticated({ kind: 'authenticated', siteRole: options.siteRole });
+}
+
+/**
+ * A read of the current site open to every role: @Authenticated({ siteRole: 'viewer' }) whose
+ * session check rides in the read's own statement, so the request costs one round trip. The
+ * handler must read through SiteReads, which runs that check (test/e2e/site-reads.e2e-spec.ts
+ * revokes a session under every such route).
+ */
+export function SiteRead(): MethodDecorator & ClassDecorator {
+  return authenticated({ kind: 'authenticated', siteRole: 'viewer', sessionCheckedByRead: true });
+}
+
+function authenticated(
+  policy: AccessPolicy & { kind: 'authenticated' },
+): MethodDecorator & ClassDecorator {
   const decorators = [
     SetMetadata(ACCESS_POLICY, policy),
     ApiBearerAuth('bearer'),
     ApiErrorResponses(401),
     ApiRateLimited(),
   ];
-  if (options.siteRole) {
+  if (policy.siteRole) {
     decorators.push(
       ApiErrorResponses([
         403,

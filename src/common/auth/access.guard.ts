@@ -32,7 +32,9 @@ export class AccessGuard implements CanActivate {
       return true;
     }
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.principals.forRequest(request);
+    const principal = policy.sessionCheckedByRead
+      ? await this.principals.forSiteRead(request)
+      : await this.principals.forRequest(request);
     request.principal = principal;
     if (policy.siteRole) {
       assertSiteRole(principal.currentSiteId, principal.role, policy.siteRole);
@@ -41,7 +43,8 @@ export class AccessGuard implements CanActivate {
   }
 }
 
-function assertSiteRole(
+/** 403 unless a site is selected and `role` on it is at least `required`. */
+export function assertSiteRole(
   currentSiteId: number | null,
   role: SiteRole | null,
   required: SiteRole,

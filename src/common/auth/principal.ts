@@ -7,6 +7,12 @@ export interface Principal {
   currentSiteId: number | null;
   /** Role on the current site; null when no site is selected or the membership is gone. */
   role: SiteRole | null;
+  /**
+   * False on a @SiteRead() route whose site and role were taken from this instance's memory of the
+   * session: they are a hint until the read's own statement confirms them (see SiteReads). Only
+   * SiteReads may run on such a principal; every other route gets a confirmed one.
+   */
+  sessionConfirmed: boolean;
 }
 
 declare module 'fastify' {

@@ -12,8 +12,7 @@ import { RateLimiter, type RateTierName } from './rate-limiter';
  * The first global guard (DESIGN.md §8): picks the one tier that governs the request, counts it,
  * stamps the X-RateLimit-* headers (they survive an error response: the exception filter only adds
  * to the reply's headers) and refuses with 429 once the budget is spent. It runs before the access
- * guard, so a flood of bad tokens is limited by IP; the principal it resolves is memoised on the
- * request and reused by the access guard.
+ * guard, so a flood of bad tokens is limited by IP.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -34,7 +33,7 @@ export class RateLimitGuard implements CanActivate {
     }
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const [tier, subject] = await this.tierOf(request, declared);
+    const [tier, subject] = this.tierOf(request, declared);
     const verdict = await this.limiter.consume(tier, subject);
     if (!verdict) {
       return true;
@@ -56,10 +55,10 @@ export class RateLimitGuard implements CanActivate {
     return true;
   }
 
-  private async tierOf(
+  private tierOf(
     request: FastifyRequest,
     declared: 'auth' | 'search' | undefined,
-  ): Promise<[RateTierName, string]> {
+  ): [RateTierName, string] {
     const byIp = `ip:${request.ip}`;
     if (declared === 'auth') {
       return ['auth', byIp];
@@ -67,11 +66,14 @@ export class RateLimitGuard implements CanActivate {
     if (!request.headers.authorization) {
       return ['anonymous', byIp];
     }
-    // An invalid token is anonymous here; the access guard turns the same outcome into a 401.
-    const principal = await this.principals.forRequest(request).catch(() => undefined);
-    if (!principal) {
+    // An invalid token is anonymous here; the access guard turns the same outcome into a 401. The
+    // token alone names the user: the session is the access guard's (or the read's) to check.
+    let userId: number;
+    try {
+      userId = this.principals.subjectOf(request.headers.authorization).userId;
+    } catch {
       return ['anonymous', byIp];
     }
-    return [declared ?? 'authenticated', `user:${principal.userId}`];
+    return [declared ?? 'authenticated', `user:${userId}`];
   }
 }

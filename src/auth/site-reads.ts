@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { assertSiteRole } from '../common/auth/access.guard';
+import type { Principal } from '../common/auth/principal';
+import { runStatement, type Statement } from '../database/statement';
+import type { SiteRole } from '../sites/entities/site-membership.entity';
+import {
+  PrincipalResolver,
+  sessionContextQuery,
+  sessionEnded,
+  type SessionContextRow,
+} from './principal-resolver';
+
+/** The columns a session-checked read adds to each of its rows. */
+interface SessionColumns {
+  session_site_id: number | null;
+  session_role: SiteRole | null;
+  /** Null on the one row a read without rows still returns, to carry the session. */
+  read_row: boolean | null;
+}
+
+/**
+ * Runs the reads of @SiteRead() routes. The session lookup was a statement of its own before
+ * every read, and each statement is a round trip that cost more CPU than the rest of a request
+ * (issue 8). Here the lookup rides in the read's statement: the read runs for the site this
+ * instance remembers for the session, and returns only if the session, looked up in the same
+ * statement, is live and still on that site with a role. Logout and revocation stay immediate
+ * (DESIGN.md §5): nothing about the session is trusted that the statement did not read.
+ */
+@Injectable()
+export class SiteReads {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly principals: PrincipalResolver,
+  ) {}
+
+  /** The rows `read` returns for the principal's current site. */
+  async rows<T>(principal: Principal, read: (siteId: number) => Statement): Promise<T[]> {
+    if (principal.sessionConfirmed) {
+      return runStatement<T[]>(this.dataSource, read(siteOf(principal)));
+    }
+    const hintedSiteId = siteOf(principal);
+    const rows = await runStatement<Array<T & SessionColumns>>(
+      this.dataSource,
+      withSessionCheck(read(hintedSiteId), principal, hintedSiteId),
+    );
+    if (rows.length === 0) {
+      this.principals.forget(principal.sessionId);
+      throw sessionEnded();
+    }
+    const session: SessionContextRow = {
+      current_site_id: rows[0].session_site_id,
+      role: rows[0].session_role,
+    };
+    const confirmed = this.principals.confirmed(principal, session);
+    Object.assign(principal, confirmed);
+    if (confirmed.currentSiteId === hintedSiteId && confirmed.role !== null) {
+      return rows.filter((row) => row.read_row !== null);
+    }
+    // The session moved to another site (POST /auth/site, perhaps on another instance) or lost
+    // its membership since this instance last saw it: refuse as the guard would, or read again.
+    assertSiteRole(confirmed.currentSiteId, confirmed.role, 'viewer');
+    return runStatement<T[]>(this.dataSource, read(siteOf(confirmed)));
+  }
+}
+
+function siteOf(principal: Principal): number {
+  if (principal.currentSiteId === null) {
+    throw new Error('SiteReads used on a route without a site role');
+  }
+  return principal.currentSiteId;
+}
+
+/**
+ * `read` joined to the session lookup: no row when the session is over; one row per read row
+ * (or one with `read_row` null) otherwise, each carrying the session's site and role. The read
+ * yields rows only when the session is on `siteId` with a role. The join condition refers to the
+ * session alone, so PostgreSQL can only nest the read inside it and never runs the read for a
+ * session that is over.
+ */
+function withSessionCheck(read: Statement, principal: Principal, siteId: number): Statement {
+  const next = read.values.length + 1;
+  const order = (read.rowOrder ?? []).map((key) => {
+    if (key.output.includes('"')) {
+      throw new Error(`Unsafe output column name ${key.output}`);
+    }
+    return `"read"."${key.output}" ${key.direction}`;
+  });
+  return {
+    name: read.name === undefined ? undefined : `${read.name}_session_checked`,
+    text:
+      `SELECT "session"."current_site_id" AS "session_site_id", "session"."role" AS "session_role", "read".* ` +
+      `FROM (${sessionContextQuery(next + 1)}) AS "session" ` +
+      `LEFT JOIN (SELECT true AS "read_row", "q".* FROM (${read.text}) AS "q") AS "read" ` +
+      `ON "session"."current_site_id" = $${next} AND "session"."role" IS NOT NULL` +
+      (order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''),
+    values: [...read.values, siteId, principal.sessionId, principal.userId],
+  };
+}
