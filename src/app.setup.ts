@@ -10,6 +10,7 @@ import { toErrorResponse } from './common/errors/error-response';
 import { AppValidationPipe } from './common/errors/validation.pipe';
 import { useStrictJsonParser } from './common/http/json-body-parser';
 import { REQUEST_ID_HEADER, requestIdOf } from './common/http/request-id';
+import { useRequestLog } from './common/http/request-log';
 import { UnknownQueryGuard } from './common/http/unknown-query.guard';
 import type { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
@@ -92,22 +93,10 @@ export function setupApp(app: NestFastifyApplication, config: AppConfig): void {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   const metrics = app.get(MetricsService);
-  const logger = app.get(Logger);
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.recordResponse(request, reply);
-    // Nest's middleware, and so the request log, runs on matched routes only: a miss (a scanner
-    // probing paths) is logged here, in the same shape.
-    if (request.routeOptions.url === undefined) {
-      logger.warn(
-        {
-          req: { id: request.id, method: request.method, url: request.url },
-          res: { statusCode: reply.statusCode },
-          responseTime: Math.round(reply.elapsedTime),
-        },
-        'request completed',
-      );
-    }
   });
+  useRequestLog(fastify);
 
   // helmet's middleware, built once: @fastify/helmet built it (and parsed the CSP) per request.
   const securityHeaders = helmet({

@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const sql = require('../../dist/src/interactions/interaction-sql.js');
 export const { fromPageRows } = sql;
+/** The product's handling of timestamps in reads (SiteReads): text from pg, rearranged. */
+export const { INSTANTS_AS_TEXT, toIsoSeconds } = require('../../dist/src/common/http/iso-time.js');
 
 /** `GET /interactions` (InteractionsService.list). */
 export function listInteractions(siteId, { offset, limit, search }) {

@@ -2,6 +2,8 @@ import process from 'node:process';
 import Fastify from 'fastify';
 import pg from 'pg';
 import {
+  INSTANTS_AS_TEXT,
+  toIsoSeconds,
   advancedSearch,
   dateRange,
   fromPageRows,
@@ -26,8 +28,8 @@ const app = Fastify({ logger: false });
 
 const DEFAULT_PAGE_SIZE = 20;
 
-/** @param {Date} date */
-const isoSeconds = (date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** A statement as the product runs its reads: timestamps left as PostgreSQL's text. */
+const query = (statement) => pool.query({ ...statement, types: INSTANTS_AS_TEXT });
 
 /** toInteractionDto over a row (columns named as the entity's properties). */
 function toDto(row) {
@@ -37,15 +39,15 @@ function toDto(row) {
     title: row.title,
     type: row.type,
     lead: row.lead,
-    start_datetime: isoSeconds(row.startDatetime),
-    end_datetime: isoSeconds(row.endDatetime),
+    start_datetime: toIsoSeconds(row.startDatetime),
+    end_datetime: toIsoSeconds(row.endDatetime),
     timezone: row.timezone,
     location: row.location,
     description: row.description,
     notes: row.notes,
     created_by: row.createdBy,
-    created_at: isoSeconds(row.createdAt),
-    updated_at: isoSeconds(row.updatedAt),
+    created_at: toIsoSeconds(row.createdAt),
+    updated_at: toIsoSeconds(row.updatedAt),
   };
 }
 
@@ -57,7 +59,7 @@ function pageOf(query) {
 
 /** A page and its total: one statement, as the product sends it. */
 async function pageAndCount(statement) {
-  const { rows } = await pool.query(statement);
+  const { rows } = await query(statement);
   return fromPageRows(rows);
 }
 
@@ -80,7 +82,7 @@ app.get('/api/v1/interactions', async (request) => {
 });
 
 app.get('/api/v1/interactions/:id', async (request, reply) => {
-  const { rows } = await pool.query(getInteraction(siteId, Number(request.params.id)));
+  const { rows } = await query(getInteraction(siteId, Number(request.params.id)));
   if (rows.length === 0) {
     return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'not found' } });
   }
@@ -114,7 +116,7 @@ app.get('/api/v1/search/date-range', async (request) => {
 });
 
 app.get('/api/v1/search/upcoming', async (request) => {
-  const { rows } = await pool.query(upcoming(siteId, Number(request.query.limit ?? 10)));
+  const { rows } = await query(upcoming(siteId, Number(request.query.limit ?? 10)));
   return { interactions: rows.map(toDto) };
 });
 

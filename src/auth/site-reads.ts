@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { assertSiteRole } from '../common/auth/access.guard';
 import type { Principal } from '../common/auth/principal';
+import { INSTANTS_AS_TEXT, type InstantsAsText } from '../common/http/iso-time';
 import { runStatement, type Statement } from '../database/statement';
 import type { SiteRole } from '../sites/entities/site-membership.entity';
 import {
@@ -10,6 +11,9 @@ import {
   sessionEnded,
   type SessionContextRow,
 } from './principal-resolver';
+
+/** Instants stay text: the reads only format them (toIsoSeconds). */
+const READ_OPTIONS = { types: INSTANTS_AS_TEXT };
 
 /** The columns a session-checked read adds to each of its rows. */
 interface SessionColumns {
@@ -34,15 +38,23 @@ export class SiteReads {
     private readonly principals: PrincipalResolver,
   ) {}
 
-  /** The rows `read` returns for the principal's current site. */
-  async rows<T>(principal: Principal, read: (siteId: number) => Statement): Promise<T[]> {
+  /** The rows `read` returns for the principal's current site, its timestamps as text. */
+  async rows<T>(
+    principal: Principal,
+    read: (siteId: number) => Statement,
+  ): Promise<Array<InstantsAsText<T>>> {
     if (principal.sessionConfirmed) {
-      return runStatement<T[]>(this.dataSource, read(siteOf(principal)));
+      return runStatement<Array<InstantsAsText<T>>>(
+        this.dataSource,
+        read(siteOf(principal)),
+        READ_OPTIONS,
+      );
     }
     const hintedSiteId = siteOf(principal);
-    const rows = await runStatement<Array<T & SessionColumns>>(
+    const rows = await runStatement<Array<InstantsAsText<T> & SessionColumns>>(
       this.dataSource,
       withSessionCheck(read(hintedSiteId), principal, hintedSiteId),
+      READ_OPTIONS,
     );
     if (rows.length === 0) {
       this.principals.forget(principal.sessionId);
@@ -60,7 +72,11 @@ export class SiteReads {
     // The session moved to another site (POST /auth/site, perhaps on another instance) or lost
     // its membership since this instance last saw it: refuse as the guard would, or read again.
     assertSiteRole(confirmed.currentSiteId, confirmed.role, 'viewer');
-    return runStatement<T[]>(this.dataSource, read(siteOf(confirmed)));
+    return runStatement<Array<InstantsAsText<T>>>(
+      this.dataSource,
+      read(siteOf(confirmed)),
+      READ_OPTIONS,
+    );
   }
 }
 

@@ -1,3 +1,5 @@
+import type { QueryConfig } from 'pg';
+
 /**
  * One SQL statement with positional parameters. With a `name`, PostgreSQL parses it once per
  * connection and may keep its plan (a named prepared statement): give one only to statements
@@ -22,13 +24,18 @@ interface Queryable {
 
 /**
  * Runs `statement` through TypeORM's `query()`, so it is logged, counted and its errors wrapped
- * like any other. A named one goes as a pg QueryConfig (`{ name, text }`), which TypeORM hands to
- * the pg driver unchanged and pg accepts wherever it accepts SQL text.
+ * like any other. A named one, or one with `types`, goes as a pg QueryConfig (`{ name, text,
+ * types }`), which TypeORM hands to the pg driver unchanged and pg accepts wherever it accepts
+ * SQL text. `types` replaces pg's type parsers for this statement (e.g. INSTANTS_AS_TEXT).
  */
-export function runStatement<T>(database: Queryable, statement: Statement): Promise<T> {
+export function runStatement<T>(
+  database: Queryable,
+  statement: Statement,
+  options: { types?: QueryConfig['types'] } = {},
+): Promise<T> {
   const query =
-    statement.name === undefined
+    statement.name === undefined && options.types === undefined
       ? statement.text
-      : ({ name: statement.name, text: statement.text } as unknown as string);
+      : ({ name: statement.name, text: statement.text, types: options.types } as unknown as string);
   return database.query<T>(query, statement.values);
 }

@@ -164,7 +164,9 @@ function rowOrderOf(orderBy: OrderKey[]): Statement['rowOrder'] {
 export type PageRow = InteractionRow & { total: string | number | null };
 
 /** A page statement's rows: the interactions, and the total every row carries. */
-export function fromPageRows(rows: PageRow[]): { rows: InteractionRow[]; total: number } {
+export function fromPageRows<Row extends { id: unknown; total: string | number | null }>(
+  rows: Row[],
+): { rows: Row[]; total: number } {
   const total = Number(rows[0]?.total ?? 0);
   if (rows.length === 0 || rows[0].id === null) {
     return { rows: [], total };

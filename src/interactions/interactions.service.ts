@@ -5,6 +5,7 @@ import type { Principal } from '../common/auth/principal';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { assertIfMatch, etagOf } from '../common/http/etag';
+import type { InstantsAsText } from '../common/http/iso-time';
 import { IdempotencyService, type StoredResponse } from '../common/http/idempotency.service';
 import { pageInfo, toPageRequest } from '../common/pagination/page-query.dto';
 import {
@@ -223,6 +224,6 @@ function unchanged(current: Interaction, fields: InteractionFields): boolean {
   });
 }
 
-function versioned(row: InteractionRow): VersionedInteraction {
+function versioned(row: InteractionRow | InstantsAsText<InteractionRow>): VersionedInteraction {
   return { interaction: toInteractionDto(row), etag: etagOf(row.id, row.version) };
 }

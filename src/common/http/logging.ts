@@ -1,8 +1,6 @@
-import type { IncomingMessage } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../../config/app-config';
-import { REQUEST_ID_HEADER } from './request-id';
+import type { RequestLogEntry } from './request-log';
 
 /** Paths pino replaces with "[Redacted]": credentials never reach the log. */
 export const REDACTED_PATHS = [
@@ -22,39 +20,18 @@ export const REDACTED_PATHS = [
 
 export function loggerParams(config: Pick<AppConfig, 'logLevel'>): Params {
   return {
-    // Every path, once. nestjs-pino's default adds the paths excluded from the /api prefix again,
-    // which NestJS 12 already covers on Fastify: /metrics and /.well-known were logged twice.
-    forRoutes: [{ path: '{/*splat}', method: RequestMethod.ALL }],
+    // No route gets nestjs-pino's request middleware: the request log is a Fastify hook
+    // (request-log.ts). The pino-http options below still configure the root logger.
+    forRoutes: [],
     pinoHttp: {
       level: config.logLevel,
-      genReqId: (request: IncomingMessage) => request.headers[REQUEST_ID_HEADER] as string,
       redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
-      customLogLevel: (_request, response, error) => {
-        if (error || response.statusCode >= 500) {
-          return 'error';
-        }
-        return response.statusCode >= 400 ? 'warn' : 'info';
-      },
-      autoLogging: {
-        ignore: (request) =>
-          (
-            (request as IncomingMessage & { originalUrl?: string }).originalUrl ??
-            request.url ??
-            ''
-          ).startsWith('/health'),
-      },
+      // The request log (request-log.ts) passes plain `req` and `res` objects, not Node's: they
+      // must reach the line as they are, not through pino-http's serializers for Node's objects.
+      wrapSerializers: false,
       serializers: {
-        req: (request: {
-          id: string;
-          method: string;
-          url: string;
-          headers: Record<string, string>;
-        }) => ({
-          id: request.id,
-          method: request.method,
-          url: request.url,
-          headers: request.headers,
-        }),
+        req: (request: RequestLogEntry['req']) => request,
+        res: (response: RequestLogEntry['res']) => response,
       },
     },
   };

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageInfoDto } from '../../common/pagination/page-info.dto';
 import { MAX_PAGE_SIZE } from '../../common/pagination/page-query.dto';
-import { toIsoSeconds } from '../../common/http/iso-time';
+import { toIsoSeconds, type InstantsAsText } from '../../common/http/iso-time';
 import { INT32_ID, INT64_ID, UTC_TIMESTAMP } from '../../openapi/schema-types';
 import type { InteractionRow } from '../interaction-sql';
 
@@ -45,7 +45,9 @@ export class InteractionListResponseDto extends PageInfoDto {
 }
 
 /** The one mapping to the wire format, for entities and for the rows of interaction-sql.ts alike. */
-export function toInteractionDto(row: InteractionRow): InteractionDto {
+export function toInteractionDto(
+  row: InteractionRow | InstantsAsText<InteractionRow>,
+): InteractionDto {
   return {
     id: Number(row.id),
     site_id: row.siteId,
