@@ -95,6 +95,24 @@ function siteOf(principal: Principal): number {
  * session that is over.
  */
 function withSessionCheck(read: Statement, principal: Principal, siteId: number): Statement {
+  const values = [...read.values, siteId, principal.sessionId, principal.userId];
+  if (read.name === undefined) {
+    return { text: sessionCheckedText(read), values };
+  }
+  // A name stands for one text (PostgreSQL requires it), so the wrapped text is made once.
+  const name = `${read.name}_session_checked`;
+  let text = checkedTexts.get(name);
+  if (text === undefined) {
+    text = sessionCheckedText(read);
+    checkedTexts.set(name, text);
+  }
+  return { name, text, values };
+}
+
+/** Wrapped texts of named reads, by name: as many as there are named statements and limits. */
+const checkedTexts = new Map<string, string>();
+
+function sessionCheckedText(read: Statement): string {
   const next = read.values.length + 1;
   const order = (read.rowOrder ?? []).map((key) => {
     if (key.output.includes('"')) {
@@ -102,14 +120,11 @@ function withSessionCheck(read: Statement, principal: Principal, siteId: number)
     }
     return `"read"."${key.output}" ${key.direction}`;
   });
-  return {
-    name: read.name === undefined ? undefined : `${read.name}_session_checked`,
-    text:
-      `SELECT "session"."current_site_id" AS "session_site_id", "session"."role" AS "session_role", "read".* ` +
-      `FROM (${sessionContextQuery(next + 1)}) AS "session" ` +
-      `LEFT JOIN (SELECT true AS "read_row", "q".* FROM (${read.text}) AS "q") AS "read" ` +
-      `ON "session"."current_site_id" = $${next} AND "session"."role" IS NOT NULL` +
-      (order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''),
-    values: [...read.values, siteId, principal.sessionId, principal.userId],
-  };
+  return (
+    `SELECT "session"."current_site_id" AS "session_site_id", "session"."role" AS "session_role", "read".* ` +
+    `FROM (${sessionContextQuery(next + 1)}) AS "session" ` +
+    `LEFT JOIN (SELECT true AS "read_row", "q".* FROM (${read.text}) AS "q") AS "read" ` +
+    `ON "session"."current_site_id" = $${next} AND "session"."role" IS NOT NULL` +
+    (order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '')
+  );
 }
