@@ -90,7 +90,7 @@ async function benchmarkDatabase(rows) {
   const profiling = options.cpuProfile
     ? ['--cpu-prof', '--cpu-prof-dir', join(BENCH, 'results', 'profiles')]
     : [];
-  // As `npm run start:prod` and the Dockerfile start it.
+  // As the Dockerfile starts it (`npm run start:prod` has the same heap cap).
   const product = await startServer(
     'product',
     [...profiling, HEAP_CAP, join(ROOT, 'dist/src/main.js')],
@@ -101,6 +101,7 @@ async function benchmarkDatabase(rows) {
       LOG_LEVEL: 'warn',
       SEED_DEMO: 'false',
       ACCESS_TOKEN_TTL: '12h',
+      MALLOC_MMAP_THRESHOLD_: '131072',
       ...RATE_LIMITS,
     },
   );
