@@ -20,6 +20,8 @@ import {
   RATE_LIMITS,
   ROOT,
   runMain,
+  cpuSecondsBetween,
+  readCpuSeconds,
   sampleRss,
   seedBulk,
   startEmbeddedPostgres,
@@ -242,8 +244,11 @@ async function measure(server, scenario, input, token) {
     await load(options.warmup);
   }
   const sampler = sampleRss(server.pid);
+  const cpuBefore = readCpuSeconds(server.pid);
   const result = await load(options.duration);
+  const cpu = cpuSecondsBetween(cpuBefore, readCpuSeconds(server.pid));
   const peakRssBytes = sampler.stop();
+  const perRequest = (seconds) => (seconds * 1e6) / Math.max(result.requests.total, 1);
   const measured = {
     requestsPerSecond: result.requests.average,
     requests: result.requests.total,
@@ -254,11 +259,18 @@ async function measure(server, scenario, input, token) {
     errors: result.errors + result.timeouts,
     statusCodes: result.statusCodeStats,
     peakRssBytes,
+    serverCpuUs: perRequest(cpu.server),
+    postgresCpuUs: perRequest(cpu.postgres),
   };
   log(
-    `${scenario.key.padEnd(18)} ${server.name.padEnd(8)} ${fixed(measured.requestsPerSecond, 0).padStart(6)} req/s  p50 ${fixed(measured.p50Ms, 1)} ms  p99 ${fixed(measured.p99Ms, 1)} ms  unexpected status ${measured.unexpected}  errors ${measured.errors}  peak RSS ${mb(peakRssBytes)} MB`,
+    `${scenario.key.padEnd(18)} ${server.name.padEnd(8)} ${fixed(measured.requestsPerSecond, 0).padStart(6)} req/s  p50 ${fixed(measured.p50Ms, 1)} ms  p99 ${fixed(measured.p99Ms, 1)} ms  unexpected status ${measured.unexpected}  errors ${measured.errors}  peak RSS ${mb(peakRssBytes)} MB  CPU/request ${cpuPerRequest(measured)}`,
   );
   return measured;
+}
+
+/** CPU time per answered request: the server process's, then all PostgreSQL processes'. */
+function cpuPerRequest(measured) {
+  return `${fixed(measured.serverCpuUs, 0)} + ${fixed(measured.postgresCpuUs, 0)}`;
 }
 
 async function writeReport(runs) {
@@ -276,13 +288,13 @@ async function writeReport(runs) {
       '',
       `Database: ${run.database}${run.seedSeconds === undefined ? ' (reused)' : `, seeded in ${run.seedSeconds.toFixed(1)} s`}. Product start to ready: ${run.productReadySeconds.toFixed(2)} s; idle RSS ${mb(run.productIdleRssBytes)} MB.`,
       '',
-      '| scenario | req/s | p50 ms | p99 ms | unexpected status | peak RSS MB | baseline req/s | baseline p99 ms | product / baseline | targets |',
-      '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
+      '| scenario | req/s | p50 ms | p99 ms | unexpected status | peak RSS MB | CPU µs/request: server + PostgreSQL | baseline req/s | baseline p99 ms | baseline CPU µs/request | product / baseline | targets |',
+      '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
     );
     for (const { scenario, product, baseline } of run.results) {
       const ratio = baseline ? product.requestsPerSecond / baseline.requestsPerSecond : undefined;
       lines.push(
-        `| ${scenario.name} | ${fixed(product.requestsPerSecond, 0)} | ${fixed(product.p50Ms, 1)} | ${fixed(product.p99Ms, 1)} | ${product.unexpected + product.errors} | ${mb(product.peakRssBytes)} | ${baseline ? fixed(baseline.requestsPerSecond, 0) : '—'} | ${baseline ? fixed(baseline.p99Ms, 1) : '—'} | ${ratio === undefined ? '—' : `${Math.floor(ratio * 100)} %`} | ${verdict(scenario, product, ratio)} |`,
+        `| ${scenario.name} | ${fixed(product.requestsPerSecond, 0)} | ${fixed(product.p50Ms, 1)} | ${fixed(product.p99Ms, 1)} | ${product.unexpected + product.errors} | ${mb(product.peakRssBytes)} | ${cpuPerRequest(product)} | ${baseline ? fixed(baseline.requestsPerSecond, 0) : '—'} | ${baseline ? fixed(baseline.p99Ms, 1) : '—'} | ${baseline ? cpuPerRequest(baseline) : '—'} | ${ratio === undefined ? '—' : `${Math.floor(ratio * 100)} %`} | ${verdict(scenario, product, ratio)} |`,
       );
     }
     lines.push(...loginTimingLines(run), '');

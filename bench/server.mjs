@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
@@ -211,6 +211,54 @@ export function sampleRss(pid) {
       return Math.max(peak, readRss(pid));
     },
   };
+}
+
+/** Linux counts process CPU time in clock ticks of 1/100 s (sysconf(_SC_CLK_TCK) everywhere it runs). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds used so far (user + system, every thread) by the process `pid`, and by each
+ * PostgreSQL process on the machine (the benchmark's server is the only one it runs), from /proc.
+ */
+export function readCpuSeconds(pid) {
+  const postgres = new Map();
+  for (const entry of readdirSync('/proc')) {
+    const ticks = /^\d+$/.test(entry) ? processTicks(entry, 'postgres') : undefined;
+    if (ticks !== undefined) {
+      postgres.set(entry, ticks / CLOCK_TICKS_PER_SECOND);
+    }
+  }
+  return { server: (processTicks(String(pid)) ?? 0) / CLOCK_TICKS_PER_SECOND, postgres };
+}
+
+/**
+ * CPU seconds between two readCpuSeconds: the server's, and PostgreSQL's summed over the processes
+ * alive at the end (one that ended in between is not counted; a backend lives as long as its pool
+ * connection, so that is at most an autovacuum worker).
+ */
+export function cpuSecondsBetween(before, after) {
+  let postgres = 0;
+  for (const [pid, seconds] of after.postgres) {
+    postgres += seconds - (before.postgres.get(pid) ?? 0);
+  }
+  return { server: after.server - before.server, postgres };
+}
+
+/** utime + stime of a process, if it exists (and is named `command`, when given). */
+function processTicks(pid, command) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // pid (comm) state ppid … : comm may contain spaces, so fields are counted after the last ')'.
+  const close = stat.lastIndexOf(')');
+  if (command !== undefined && stat.slice(stat.indexOf('(') + 1, close) !== command) {
+    return undefined;
+  }
+  const fields = stat.slice(close + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 export function readRss(pid) {
