@@ -39,7 +39,8 @@ export function sessionContextQuery(sessionParam: number): string {
 }
 
 const SESSION_CONTEXT: Statement = {
-  // Prepared once per connection: it runs before every authenticated request but site reads.
+  // Prepared once per connection: it runs before every authenticated request but the site reads
+  // of sessions this instance has seen.
   name: 'principal_session',
   text: sessionContextQuery(1),
   values: [],
@@ -88,14 +89,13 @@ export class PrincipalResolver {
     if (!hint) {
       return this.forRequest(request);
     }
-    const principal: Principal = {
+    // Not memoised as the request's lookup: forRequest must never hand out an unconfirmed one.
+    return Promise.resolve({
       ...subject,
       currentSiteId: hint.siteId,
       role: hint.role,
       sessionConfirmed: false,
-    };
-    request.principalLookup = Promise.resolve(principal);
-    return request.principalLookup;
+    });
   }
 
   async fromAuthorization(header: string | undefined): Promise<Principal> {

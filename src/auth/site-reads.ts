@@ -101,22 +101,24 @@ function withSessionCheck(read: Statement, principal: Principal, siteId: number)
   }
   // A name stands for one text (PostgreSQL requires it), so the wrapped text is made once.
   const name = `${read.name}_session_checked`;
-  let text = checkedTexts.get(name);
-  if (text === undefined) {
-    text = sessionCheckedText(read);
-    checkedTexts.set(name, text);
+  let checked = checkedTexts.get(name);
+  if (checked === undefined) {
+    checked = { source: read.text, text: sessionCheckedText(read) };
+    checkedTexts.set(name, checked);
+  } else if (checked.source !== read.text) {
+    throw new Error(`Statement ${read.name} was given two different texts`);
   }
-  return { name, text, values };
+  return { name, text: checked.text, values };
 }
 
-/** Wrapped texts of named reads, by name: as many as there are named statements and limits. */
-const checkedTexts = new Map<string, string>();
+/** Wrapped texts of named reads, by name, with the text each wraps. */
+const checkedTexts = new Map<string, { source: string; text: string }>();
 
 function sessionCheckedText(read: Statement): string {
   const next = read.values.length + 1;
   const order = (read.rowOrder ?? []).map((key) => {
-    if (key.output.includes('"')) {
-      throw new Error(`Unsafe output column name ${key.output}`);
+    if (key.output.includes('"') || (key.direction !== 'ASC' && key.direction !== 'DESC')) {
+      throw new Error(`Unsafe row order ${key.output} ${key.direction}`);
     }
     return `"read"."${key.output}" ${key.direction}`;
   });

@@ -120,38 +120,40 @@ export function pageStatement(spec: PageSpec): Statement {
   };
 }
 
-/** The largest LIMIT a statement takes (page_size and the windows' limit stay below it). */
-const MAX_LIMIT = 100;
+/** Page sizes and window limits a named statement carries as a literal (the defaults and more). */
+const LITERAL_LIMITS = new Set([10, 20, 25, 50, 100]);
 
 /**
  * The LIMIT and OFFSET clause of a statement and its values after `spec.values`. PostgreSQL costs
  * a generic plan as if an unknown LIMIT or OFFSET wanted 10 % of the rows, so it never prefers one
  * for a statement with them as parameters and plans it again at every execution: 0.17 ms of
  * planning against 0.08 ms of execution for a first page. A named statement (one whose plan does
- * not depend on its values) therefore takes its limit, an integer of 1 to 100 checked here, as a
- * literal and in its name, and so its offset when it is 0, so that its plan is made once per
- * connection. Deeper pages keep the offset a parameter (and a custom plan, cheap beside the walk).
+ * not depend on its values) therefore takes a common limit (LITERAL_LIMITS) as a literal and in
+ * its name, and so its offset when it is 0, so that its plan is made once per connection. Other
+ * limits stay parameters (one statement more per connection, re-planned), so that a client
+ * cycling through page sizes cannot make each connection prepare a hundred statements. Deeper
+ * pages keep the offset a parameter (and a custom plan, cheap beside the walk).
  */
 function boundsOf(spec: { name?: string; values: unknown[]; limit: number; offset?: number }): {
   sql: string;
   values: unknown[];
   name?: string;
 } {
-  const offsetSql = (position: number) => (spec.offset === undefined ? '' : ` OFFSET $${position}`);
-  const offsetValues = spec.offset === undefined ? [] : [spec.offset];
-  if (spec.name === undefined) {
-    const sql = `LIMIT $${spec.values.length + 1}${offsetSql(spec.values.length + 2)}`;
-    return { sql, values: [...spec.values, spec.limit, ...offsetValues] };
+  const next = spec.values.length + 1;
+  const withOffset = spec.offset !== undefined && spec.offset !== 0;
+  if (spec.name === undefined || !LITERAL_LIMITS.has(spec.limit)) {
+    return {
+      sql: `LIMIT $${next}${spec.offset === undefined ? '' : ` OFFSET $${next + 1}`}`,
+      values: [...spec.values, spec.limit, ...(spec.offset === undefined ? [] : [spec.offset])],
+      name: spec.name === undefined ? undefined : `${spec.name}_any_limit`,
+    };
   }
-  if (!Number.isInteger(spec.limit) || spec.limit < 1 || spec.limit > MAX_LIMIT) {
-    throw new RangeError(`LIMIT must be an integer of 1 to ${MAX_LIMIT}, not ${spec.limit}`);
-  }
-  if (spec.offset === undefined || spec.offset === 0) {
+  if (!withOffset) {
     return { sql: `LIMIT ${spec.limit}`, values: spec.values, name: `${spec.name}_${spec.limit}` };
   }
   return {
-    sql: `LIMIT ${spec.limit}${offsetSql(spec.values.length + 1)}`,
-    values: [...spec.values, ...offsetValues],
+    sql: `LIMIT ${spec.limit} OFFSET $${next}`,
+    values: [...spec.values, spec.offset],
     name: `${spec.name}_${spec.limit}_offset`,
   };
 }

@@ -78,20 +78,31 @@ describe('session checks inside site reads', () => {
     return reads;
   }
 
-  /** Each site read after `change`, on a fresh known session, answering `status` and `code`. */
+  /**
+   * Each site read after `change` (and `undo` after it), each on a session of its own that the
+   * instance knows: the first refusal makes the instance forget the session, so a shared one
+   * would test the statement's check on the first route only and the guard's on the others.
+   */
   async function expectEveryRead(
     change: (sessionId: string) => Promise<unknown>,
+    undo: () => Promise<unknown>,
     status: number,
     code: string,
   ): Promise<void> {
-    const { auth, sessionId } = await knownSession();
-    await change(sessionId);
-    for (const { label, request } of siteReads(auth)) {
-      const { result: response, statements } = await testApp.statements!.record(() =>
-        testApp.request(request),
-      );
-      expect({ label, statements: statements.length }).toEqual({ label, statements: 1 });
-      expectError(response, status, code);
+    const labels = siteReads({}).map(({ label }) => label);
+    for (const label of labels) {
+      const { auth, sessionId } = await knownSession();
+      const { request } = siteReads(auth).find((read) => read.label === label)!;
+      await change(sessionId);
+      try {
+        const { result: response, statements } = await testApp.statements!.record(() =>
+          testApp.request(request),
+        );
+        expect({ label, statements: statements.length }).toEqual({ label, statements: 1 });
+        expectError(response, status, code);
+      } finally {
+        await undo();
+      }
     }
   }
 
@@ -109,12 +120,15 @@ describe('session checks inside site reads', () => {
     }
   });
 
+  const nothing = () => Promise.resolve();
+
   it('refuses every site read at once after the session was revoked elsewhere', async () => {
     await expectEveryRead(
       (sessionId) =>
         testApp.dataSource.query('UPDATE sessions SET revoked_at = now() WHERE id = $1', [
           sessionId,
         ]),
+      nothing,
       401,
       'UNAUTHORIZED',
     );
@@ -127,43 +141,38 @@ describe('session checks inside site reads', () => {
           "UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1",
           [sessionId],
         ),
+      nothing,
       401,
       'UNAUTHORIZED',
     );
   });
 
-  it('refuses every site read once the user is disabled, and serves them again once enabled', async () => {
-    try {
-      await expectEveryRead(
-        () =>
-          testApp.dataSource.query('UPDATE users SET disabled_at = now() WHERE id = $1', [user.id]),
-        401,
-        'UNAUTHORIZED',
-      );
-    } finally {
-      await testApp.dataSource.query('UPDATE users SET disabled_at = NULL WHERE id = $1', [
-        user.id,
-      ]);
-    }
+  it('refuses every site read once the user is disabled', async () => {
+    await expectEveryRead(
+      () =>
+        testApp.dataSource.query('UPDATE users SET disabled_at = now() WHERE id = $1', [user.id]),
+      () =>
+        testApp.dataSource.query('UPDATE users SET disabled_at = NULL WHERE id = $1', [user.id]),
+      401,
+      'UNAUTHORIZED',
+    );
   });
 
   it('answers 403 SITE_CONTEXT_REQUIRED once the membership of the current site is gone', async () => {
-    try {
-      await expectEveryRead(
-        () =>
-          testApp.dataSource.query(
-            'DELETE FROM site_memberships WHERE user_id = $1 AND site_id = $2',
-            [user.id, siteA.id],
-          ),
-        403,
-        'SITE_CONTEXT_REQUIRED',
-      );
-    } finally {
-      await testApp.dataSource.query(
-        "INSERT INTO site_memberships (user_id, site_id, role) VALUES ($1, $2, 'member')",
-        [user.id, siteA.id],
-      );
-    }
+    await expectEveryRead(
+      () =>
+        testApp.dataSource.query(
+          'DELETE FROM site_memberships WHERE user_id = $1 AND site_id = $2',
+          [user.id, siteA.id],
+        ),
+      () =>
+        testApp.dataSource.query(
+          "INSERT INTO site_memberships (user_id, site_id, role) VALUES ($1, $2, 'member')",
+          [user.id, siteA.id],
+        ),
+      403,
+      'SITE_CONTEXT_REQUIRED',
+    );
   });
 
   it('reads the new site when another instance switched the session to it', async () => {

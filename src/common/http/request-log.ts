@@ -22,11 +22,17 @@ export function useRequestLog(fastify: FastifyInstance): void {
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     const logger = PinoLogger.root;
     const level = levelOf(reply.statusCode);
-    if (!logger?.isLevelEnabled(level) || request.url.startsWith('/health')) {
+    if (!logger?.isLevelEnabled(level) || request.originalUrl.startsWith('/health')) {
       return;
     }
     const entry: RequestLogEntry = {
-      req: { id: request.id, method: request.method, url: request.url, headers: request.headers },
+      // As sent: request.url is rewritten (`/api/x` → `/api/v1/x`, app.setup.ts).
+      req: {
+        id: request.id,
+        method: request.method,
+        url: request.originalUrl,
+        headers: request.headers,
+      },
       res: { statusCode: reply.statusCode },
       responseTime: Math.round(reply.elapsedTime),
     };
