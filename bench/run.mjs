@@ -45,6 +45,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string' },
     duration: { type: 'string' },
     warmup: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
     scenarios: { type: 'string' },
     'no-baseline': { type: 'boolean', default: false },
@@ -56,7 +57,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   process.stdout
     .write(`usage: npm run bench -- [--rows 10000,100000,1000000] [--duration 10] [--warmup 2]
-                          [--connections 50] [--scenarios key,key] [--no-baseline] [--cpu-prof] [--smoke]
+                          [--connections 50] [--rounds 1] [--scenarios key,key] [--no-baseline] [--cpu-prof] [--smoke]
 scenarios: ${SCENARIOS.map((scenario) => scenario.key).join(', ')}\n`);
   process.exit(0);
 }
@@ -65,6 +66,7 @@ const options = {
   duration: positiveInteger(args.duration ?? (args.smoke ? '3' : '10')),
   warmup: Number(args.warmup ?? (args.smoke ? '0' : '2')),
   connections: positiveInteger(args.connections),
+  rounds: positiveInteger(args.rounds),
   baseline: !args['no-baseline'],
   cpuProfile: args['cpu-prof'],
   scenarios: args.scenarios
@@ -128,10 +130,7 @@ async function benchmarkDatabase(rows) {
   const { rows: before } = await client.query('SELECT max(id) AS id FROM interactions');
   const results = [];
   for (const scenario of options.scenarios) {
-    const measuredProduct = await measure(product, scenario, input, session.token);
-    const measuredBaseline =
-      baseline && scenario.baseline ? await measure(baseline, scenario, input) : undefined;
-    results.push({ scenario, product: measuredProduct, baseline: measuredBaseline });
+    results.push(await measureRounds(scenario, product, baseline, input, session.token));
   }
   // Stopping drains the requests still in flight; then the dataset goes back to its size for reuse.
   await baseline?.stop();
@@ -214,6 +213,68 @@ async function bulkContent(url) {
   }
 }
 
+/**
+ * A scenario against the product and (if it has one) the baseline, `--rounds` times, the order of
+ * the two swapped every round, so that a burst of other load on the machine hits both alike.
+ * Throughput, latency and CPU are the medians of the rounds, the ratio the median of each round's
+ * ratio; peak RSS is the highest, statuses and errors are summed.
+ */
+async function measureRounds(scenario, product, baseline, input, token) {
+  const rounds = { product: [], baseline: [], ratios: [] };
+  const withBaseline = Boolean(baseline && scenario.baseline);
+  for (let round = 0; round < options.rounds; round += 1) {
+    const order =
+      withBaseline && round % 2 === 1 ? ['baseline', 'product'] : ['product', 'baseline'];
+    const measured = {};
+    for (const which of order) {
+      if (which === 'product') {
+        measured.product = await measure(product, scenario, input, token);
+      } else if (withBaseline) {
+        measured.baseline = await measure(baseline, scenario, input);
+      }
+    }
+    rounds.product.push(measured.product);
+    if (measured.baseline) {
+      rounds.baseline.push(measured.baseline);
+      rounds.ratios.push(measured.product.requestsPerSecond / measured.baseline.requestsPerSecond);
+    }
+  }
+  return {
+    scenario,
+    product: combineRounds(rounds.product),
+    baseline: rounds.baseline.length > 0 ? combineRounds(rounds.baseline) : undefined,
+    ratio: rounds.ratios.length > 0 ? median(rounds.ratios) : undefined,
+  };
+}
+
+function combineRounds(runs) {
+  if (runs.length === 1) {
+    return runs[0];
+  }
+  const medianOf = (key) => median(runs.map((run) => run[key]));
+  const sumOf = (key) => runs.reduce((sum, run) => sum + run[key], 0);
+  return {
+    requestsPerSecond: medianOf('requestsPerSecond'),
+    requests: sumOf('requests'),
+    p50Ms: medianOf('p50Ms'),
+    p99Ms: medianOf('p99Ms'),
+    maxMs: Math.max(...runs.map((run) => run.maxMs)),
+    unexpected: sumOf('unexpected'),
+    errors: sumOf('errors'),
+    statusCodes: runs.map((run) => run.statusCodes),
+    peakRssBytes: Math.max(...runs.map((run) => run.peakRssBytes)),
+    serverCpuUs: medianOf('serverCpuUs'),
+    postgresCpuUs: medianOf('postgresCpuUs'),
+    rounds: runs,
+  };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 /** Runs one scenario against one server: warm-up (not counted), then the measured run. */
 async function measure(server, scenario, input, token) {
   const requests = [
@@ -279,7 +340,7 @@ async function writeReport(runs) {
   const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${mb(os.totalmem())} MB RAM, Node ${process.version}, PostgreSQL ${runs[0]?.postgres}`;
   const lines = [
     `Benchmark of ${date.slice(0, 16).replace('T', ' ')} UTC — ${machine}.`,
-    `${options.connections} connections, ${options.duration} s per scenario after ${options.warmup} s of warm-up. Load average (1 min) at start ${startLoad.toFixed(1)}, at end ${os.loadavg()[0].toFixed(1)}.`,
+    `${options.connections} connections, ${options.rounds > 1 ? `${options.rounds} rounds (product and baseline alternating; medians) of ` : ''}${options.duration} s per scenario after ${options.warmup} s of warm-up. Load average (1 min) at start ${startLoad.toFixed(1)}, at end ${os.loadavg()[0].toFixed(1)}.`,
     '',
   ];
   for (const run of runs) {
@@ -291,8 +352,7 @@ async function writeReport(runs) {
       '| scenario | req/s | p50 ms | p99 ms | unexpected status | peak RSS MB | CPU µs/request: server + PostgreSQL | baseline req/s | baseline p99 ms | baseline CPU µs/request | product / baseline | targets |',
       '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
     );
-    for (const { scenario, product, baseline } of run.results) {
-      const ratio = baseline ? product.requestsPerSecond / baseline.requestsPerSecond : undefined;
+    for (const { scenario, product, baseline, ratio } of run.results) {
       lines.push(
         `| ${scenario.name} | ${fixed(product.requestsPerSecond, 0)} | ${fixed(product.p50Ms, 1)} | ${fixed(product.p99Ms, 1)} | ${product.unexpected + product.errors} | ${mb(product.peakRssBytes)} | ${cpuPerRequest(product)} | ${baseline ? fixed(baseline.requestsPerSecond, 0) : '—'} | ${baseline ? fixed(baseline.p99Ms, 1) : '—'} | ${baseline ? cpuPerRequest(baseline) : '—'} | ${ratio === undefined ? '—' : `${Math.floor(ratio * 100)} %`} | ${verdict(scenario, product, ratio)} |`,
       );
@@ -326,11 +386,12 @@ async function writeReport(runs) {
         options: { ...options, scenarios: options.scenarios.map((scenario) => scenario.key) },
         runs: runs.map((run) => ({
           ...run,
-          results: run.results.map(({ scenario, product, baseline }) => ({
+          results: run.results.map(({ scenario, product, baseline, ratio }) => ({
             scenario: scenario.key,
             name: scenario.name,
             product,
             baseline,
+            ratio,
           })),
         })),
       },
