@@ -3,13 +3,13 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginResponseDto } from '../../src/auth/dto/login.dto';
 import type { ProfileResponseDto } from '../../src/auth/dto/user.dto';
 import type { InteractionListResponseDto } from '../../src/interactions/dto/interaction.dto';
+import { freePort } from '../support/free-port';
 import { awayFromWindowEdge } from '../support/rate-limit-helpers';
 import { hasRedisServer, RedisServer } from '../support/redis-server';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -638,12 +638,4 @@ async function until(
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
