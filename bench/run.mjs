@@ -119,7 +119,7 @@ async function benchmarkDatabase(rows) {
   );
   const input = { ids: idRows.map((row) => String(row.id)) };
   const baseline = options.baseline
-    ? await startServer('baseline', [join(BENCH, 'baseline/server.mjs')], {
+    ? await startServer('baseline', [...profiling, join(BENCH, 'baseline/server.mjs')], {
         DATABASE_URL: database.url,
         SITE_ID: String(session.siteId),
       })

@@ -3,7 +3,6 @@ import { VersioningType, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { toErrorResponse } from './common/errors/error-response';
@@ -11,6 +10,7 @@ import { AppValidationPipe } from './common/errors/validation.pipe';
 import { useStrictJsonParser } from './common/http/json-body-parser';
 import { REQUEST_ID_HEADER, requestIdOf } from './common/http/request-id';
 import { useRequestLog } from './common/http/request-log';
+import { helmetHeaders } from './common/http/security-headers';
 import { UnknownQueryGuard } from './common/http/unknown-query.guard';
 import type { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
@@ -89,32 +89,18 @@ export function setupApp(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain']);
   useStrictJsonParser(fastify);
-  fastify.addHook('onRequest', async (request, reply) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
+  const securityHeaders = helmetHeaders();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders).header(REQUEST_ID_HEADER, request.id);
+    done();
   });
   const metrics = app.get(MetricsService);
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     metrics.recordResponse(request, reply);
+    done();
   });
   useRequestLog(fastify);
 
-  // helmet's middleware, built once: @fastify/helmet built it (and parsed the CSP) per request.
-  const securityHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
-  fastify.addHook('onRequest', (request, reply, done) => {
-    securityHeaders(request.raw, reply.raw, (error?: unknown) =>
-      done(error instanceof Error ? error : undefined),
-    );
-  });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,

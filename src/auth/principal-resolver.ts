@@ -55,12 +55,13 @@ export function sessionEnded(): ApiError {
 export class PrincipalResolver {
   /**
    * A client sends the same access token with every request, and its RS256 verification was the
-   * largest CPU cost of an authenticated read after the SQL round trips. The claims of a token
-   * that passed verification are kept (keyed by the whole token, signature included) until its
-   * `exp`, checked as jsonwebtoken checks it. Only the signature check is saved: the session,
-   * and so logout and revocation, is still read on every request.
+   * largest CPU cost of an authenticated read after the SQL round trips. The subject of an
+   * Authorization header whose token passed verification is kept (keyed by the whole header,
+   * signature included) until the token's `exp`, checked as jsonwebtoken checks it. Only the
+   * parsing and the signature check are saved: the session, and so logout and revocation, is
+   * still read on every request.
    */
-  private readonly verifiedTokens = new Map<string, AccessClaims>();
+  private readonly verifiedHeaders = new Map<string, { subject: TokenSubject; exp: number }>();
   /**
    * The site and role each session had when this instance last read it. Never trusted on its
    * own: a @SiteRead() route reads with it and the same statement checks it (SiteReads), so a
@@ -113,20 +114,35 @@ export class PrincipalResolver {
 
   /** The caller a valid access token names, without asking the database; 401 otherwise. */
   subjectOf(header: string | undefined): TokenSubject {
+    const known = header === undefined ? undefined : this.verifiedHeaders.get(header);
+    if (known && Math.floor(Date.now() / 1000) < known.exp) {
+      return known.subject;
+    }
     const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/.exec(header ?? '');
     if (!match) {
       throw new ApiError(ErrorCode.UNAUTHORIZED, 'Authentication required');
     }
-    let claims: { sub: string; sid: string };
+    let claims: AccessClaims;
     try {
-      claims = this.verified(match[1]);
+      claims = this.tokens.verifyAccessToken(match[1]);
     } catch {
       throw new ApiError(ErrorCode.UNAUTHORIZED, 'Access token is invalid or expired');
     }
     if (!UUID.test(claims.sid)) {
       throw new ApiError(ErrorCode.UNAUTHORIZED, 'Access token is invalid or expired');
     }
-    return { userId: Number(claims.sub), sessionId: claims.sid };
+    const subject: TokenSubject = Object.freeze({
+      userId: Number(claims.sub),
+      sessionId: claims.sid,
+    });
+    if (typeof claims.exp === 'number') {
+      this.verifiedHeaders.delete(match[0]);
+      if (this.verifiedHeaders.size >= VERIFIED_TOKENS_KEPT) {
+        this.verifiedHeaders.delete(this.verifiedHeaders.keys().next().value!);
+      }
+      this.verifiedHeaders.set(match[0], { subject, exp: claims.exp });
+    }
+    return subject;
   }
 
   /** The principal a session row read just now describes; remembered as the session's hint. */
@@ -155,23 +171,5 @@ export class PrincipalResolver {
       this.siteHints.delete(this.siteHints.keys().next().value!);
     }
     this.siteHints.set(sessionId, { siteId, role });
-  }
-
-  /** `TokenService.verifyAccessToken`, once per token until it expires. */
-  private verified(token: string): AccessClaims {
-    const now = Math.floor(Date.now() / 1000);
-    const known = this.verifiedTokens.get(token);
-    if (known && now < known.exp) {
-      return known;
-    }
-    this.verifiedTokens.delete(token);
-    const claims = this.tokens.verifyAccessToken(token);
-    if (typeof claims.exp === 'number') {
-      if (this.verifiedTokens.size >= VERIFIED_TOKENS_KEPT) {
-        this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);
-      }
-      this.verifiedTokens.set(token, claims);
-    }
-    return claims;
   }
 }

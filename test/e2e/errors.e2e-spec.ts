@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helmetHeaders } from '../../src/common/http/security-headers';
 import { bearer, expectError, login } from '../support/auth-helpers';
 import { makeSite, makeUser } from '../support/factories';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -108,11 +109,22 @@ describe('the error envelope and HTTP hygiene', () => {
     expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('sends the helmet security headers', async () => {
-    const response = await testApp.request({ method: 'GET', url: '/health/live' });
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
-    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+  it('sends the helmet security headers on answers and on errors', async () => {
+    const expected = helmetHeaders();
+    expect(expected['x-frame-options']).toBe('SAMEORIGIN');
+    expect(expected['content-security-policy']).toContain("default-src 'self'");
+    const answers: Array<[string, number]> = [
+      ['/health/live', 200],
+      ['/api/v1/no-such-route', 404],
+      ['/api/v1/interactions', 401],
+    ];
+    for (const [url, status] of answers) {
+      const response = await testApp.request({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(status);
+      for (const [name, value] of Object.entries(expected)) {
+        expect(response.headers[name], `${url} ${name}`).toBe(value);
+      }
+    }
   });
 
   it('sends no CORS headers when CORS_ORIGINS is not configured', async () => {

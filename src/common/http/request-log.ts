@@ -19,25 +19,30 @@ export interface RequestLogEntry {
 }
 
 export function useRequestLog(fastify: FastifyInstance): void {
-  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    const logger = PinoLogger.root;
-    const level = levelOf(reply.statusCode);
-    if (!logger?.isLevelEnabled(level) || request.originalUrl.startsWith('/health')) {
-      return;
-    }
-    const entry: RequestLogEntry = {
-      // As sent: request.url is rewritten (`/api/x` → `/api/v1/x`, app.setup.ts).
-      req: {
-        id: request.id,
-        method: request.method,
-        url: request.originalUrl,
-        headers: request.headers,
-      },
-      res: { statusCode: reply.statusCode },
-      responseTime: Math.round(reply.elapsedTime),
-    };
-    logger[level](entry, 'request completed');
+  fastify.addHook('onResponse', (request, reply, done) => {
+    logResponse(request, reply);
+    done();
   });
+}
+
+function logResponse(request: FastifyRequest, reply: FastifyReply): void {
+  const logger = PinoLogger.root;
+  const level = levelOf(reply.statusCode);
+  if (!logger?.isLevelEnabled(level) || request.originalUrl.startsWith('/health')) {
+    return;
+  }
+  const entry: RequestLogEntry = {
+    // As sent: request.url is rewritten (`/api/x` → `/api/v1/x`, app.setup.ts).
+    req: {
+      id: request.id,
+      method: request.method,
+      url: request.originalUrl,
+      headers: request.headers,
+    },
+    res: { statusCode: reply.statusCode },
+    responseTime: Math.round(reply.elapsedTime),
+  };
+  logger[level](entry, 'request completed');
 }
 
 function levelOf(status: number): 'info' | 'warn' | 'error' {
