@@ -1,4 +1,5 @@
 import type { InjectOptions } from 'fastify';
+import { QueryFailedError } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/auth/entities/user.entity';
 import { runStatement } from '../../src/database/statement';
@@ -114,6 +115,26 @@ describe('SQL statements per request', () => {
     } finally {
       await runner.release();
     }
+  });
+
+  it('runs a statement given the DataSource on the pool: logged, and failures as TypeORM raises them', async () => {
+    const { result, statements } = await testApp.statements!.record(() =>
+      runStatement<Array<{ one: number }>>(testApp.dataSource, {
+        name: 'statement_pool_probe',
+        text: 'SELECT $1::int AS one',
+        values: [1],
+      }),
+    );
+    expect(result).toEqual([{ one: 1 }]);
+    expect(statements).toEqual([{ name: 'statement_pool_probe', text: 'SELECT $1::int AS one' }]);
+
+    const failure = await runStatement(testApp.dataSource, {
+      text: 'SELECT 1 / $1::int',
+      values: [0],
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(QueryFailedError);
+    expect((failure as QueryFailedError).driverError).toMatchObject({ code: '22012' });
+    expect((failure as QueryFailedError).parameters).toEqual([0]);
   });
 
   it(`answers every read with at most ${MAX_READ_STATEMENTS} statements, a site read with ${SITE_READ_STATEMENTS}`, async () => {
