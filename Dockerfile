@@ -51,10 +51,14 @@ FROM ${NODE_IMAGE} AS runtime
 # MALLOC_MMAP_THRESHOLD_: every argon2id verification allocates 19 MiB; glibc otherwise raises its
 # mmap threshold after the first and keeps such blocks in its heap, +60 MB of RSS after a few
 # logins (docs/performance.md). Fixed, they go back to the kernel when freed (login +10 ms).
+# MALLOC_ARENA_MAX: glibc gives each thread that allocates (V8's compiler and GC helpers, libuv's
+# pool) an arena of its own, up to 8 per core, and freed memory stays in them: two arenas took
+# about 50 MB off the peak RSS of the write and login loads (docs/performance.md).
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
-    MALLOC_MMAP_THRESHOLD_=131072
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --chown=root:root package.json package-lock.json ./
 COPY --chown=root:root --from=deps /app/node_modules ./node_modules

@@ -106,6 +106,7 @@ async function benchmarkDatabase(rows) {
       SEED_DEMO: 'false',
       ACCESS_TOKEN_TTL: '12h',
       MALLOC_MMAP_THRESHOLD_: '131072',
+      MALLOC_ARENA_MAX: '2',
       ...RATE_LIMITS,
     },
   );
