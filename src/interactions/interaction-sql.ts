@@ -223,8 +223,11 @@ export function dateRangeStatement(
   range: { from: Date | string; until: Date | string; limit: number; offset: number },
 ): Statement {
   // The && test matches interactions_site_period_idx; the second condition drops those that only
-  // touch the range's start (end exactly at `from`) unless they are instants inside it.
+  // touch the range's start (end exactly at `from`) unless they are instants inside it. Named:
+  // the total visits every row in the range through that index, whatever its width, so the page
+  // beside it has one good plan too, and planning was a quarter of the statement's time.
   return pageStatement({
+    name: 'interactions_date_range',
     where:
       `${IN_SITE} AND tstzrange("${ROW_ALIAS}"."start_datetime", "${ROW_ALIAS}"."end_datetime", '[]') && tstzrange($2, $3, '[)') ` +
       `AND ("${ROW_ALIAS}"."end_datetime" > $2 OR "${ROW_ALIAS}"."start_datetime" >= $2)`,
