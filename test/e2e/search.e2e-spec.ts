@@ -131,6 +131,17 @@ describe('search endpoints', () => {
         400,
         'BAD_REQUEST',
       );
+      const leapDay = '/api/v1/search/date-range?start_date=2024-02-29&end_date=2024-02-29';
+      expect((await get(leapDay)).statusCode).toBe(200);
+      for (const day of ['2023-02-29', '2024-02-30', '2023-04-31']) {
+        for (const zone of ['', '&timezone=Europe/Paris']) {
+          expectError(
+            await get(`/api/v1/search/date-range?start_date=2023-01-01&end_date=${day}${zone}`),
+            400,
+            'BAD_REQUEST',
+          );
+        }
+      }
       expectError(
         await get('/api/v1/search/date-range?start_date=June&end_date=2023-12-31'),
         400,
