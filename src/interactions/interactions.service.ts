@@ -8,6 +8,7 @@ import { assertIfMatch, etagOf } from '../common/http/etag';
 import type { InstantsAsText } from '../common/http/iso-time';
 import { IdempotencyService, type StoredResponse } from '../common/http/idempotency.service';
 import { pageInfo, toPageRequest } from '../common/pagination/page-query.dto';
+import { runStatement } from '../database/statement';
 import {
   toInteractionDto,
   type InteractionDto,
@@ -19,6 +20,7 @@ import { Interaction } from './entities/interaction.entity';
 import { InteractionFieldRules, type InteractionFields } from './interaction-fields';
 import {
   fromPageRows,
+  insertStatement,
   interactionStatement,
   listStatement,
   type InteractionRow,
@@ -82,12 +84,7 @@ export class InteractionsService {
       return { status: 201, body: { interaction: created.interaction }, etag: created.etag };
     };
     if (idempotencyKey === undefined) {
-      return {
-        ...(await this.dataSource.transaction((manager) =>
-          this.insert(manager, principal, fields),
-        )),
-        replayed: false,
-      };
+      return { ...(await this.insert(this.dataSource, principal, fields)), replayed: false };
     }
     const fingerprint = IdempotencyService.fingerprint({ site_id: siteOf(principal), body: input });
     const outcome = await this.idempotency.execute(
@@ -159,17 +156,15 @@ export class InteractionsService {
   }
 
   private async insert(
-    manager: EntityManager,
+    database: DataSource | EntityManager,
     principal: Principal,
     fields: InteractionFields,
   ): Promise<VersionedInteraction> {
-    const entity = manager.create(Interaction, {
-      ...fields,
-      siteId: siteOf(principal),
-      createdBy: principal.userId,
-    });
-    const saved = await manager.save(entity);
-    return versioned(await manager.findOneByOrFail(Interaction, { id: saved.id }));
+    const [row] = await runStatement<InteractionRow[]>(
+      database,
+      insertStatement({ ...fields, siteId: siteOf(principal), createdBy: principal.userId }),
+    );
+    return versioned(row);
   }
 
   /** A record outside the current site is indistinguishable from a missing one. */

@@ -121,7 +121,7 @@ describe('seedBulkInteractions', () => {
     });
     expect(result.rebuiltIndexes).toBe(true);
     expect(before.map((row) => row.name)).toEqual(
-      expect.arrayContaining(['interactions_site_id_fkey', 'interactions_title_trgm_idx']),
+      expect.arrayContaining(['interactions_site_id_fkey', 'interactions_site_title_trgm_idx']),
     );
     expect(await dataSource.query(indexes)).toEqual(before);
   });

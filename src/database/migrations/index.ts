@@ -4,6 +4,7 @@ import { AddSearchIndexes1795621000000 } from './1795621000000-add-search-indexe
 import { AddSiteInteractionCounts1795622000000 } from './1795622000000-add-site-interaction-counts';
 import { AddUserDisabledAt1795623000000 } from './1795623000000-add-user-disabled-at';
 import { CoverPeriodIndex1795624000000 } from './1795624000000-cover-period-index';
+import { SiteScopedTrigramIndexes1795625000000 } from './1795625000000-site-scoped-trigram-indexes';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so that the app, the CLI and
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   AddSiteInteractionCounts1795622000000,
   AddUserDisabledAt1795623000000,
   CoverPeriodIndex1795624000000,
+  SiteScopedTrigramIndexes1795625000000,
 ];

@@ -20,12 +20,12 @@ import { Site } from '../../sites/entities/site.entity';
 @Index('interactions_site_end_idx', { synchronize: false })
 @Index('interactions_site_period_idx', { synchronize: false })
 @Index('interactions_site_type_start_idx', { synchronize: false })
-@Index('interactions_title_trgm_idx', { synchronize: false })
-@Index('interactions_type_trgm_idx', { synchronize: false })
-@Index('interactions_lead_trgm_idx', { synchronize: false })
-@Index('interactions_location_trgm_idx', { synchronize: false })
-@Index('interactions_description_trgm_idx', { synchronize: false })
-@Index('interactions_notes_trgm_idx', { synchronize: false })
+@Index('interactions_site_title_trgm_idx', { synchronize: false })
+@Index('interactions_site_type_trgm_idx', { synchronize: false })
+@Index('interactions_site_lead_trgm_idx', { synchronize: false })
+@Index('interactions_site_location_trgm_idx', { synchronize: false })
+@Index('interactions_site_description_trgm_idx', { synchronize: false })
+@Index('interactions_site_notes_trgm_idx', { synchronize: false })
 export class Interaction {
   /** bigint in SQL; the pg driver returns it as a string, the DTO mapping makes it a number. */
   @PrimaryGeneratedColumn('identity', { name: 'id', type: 'bigint', generatedIdentity: 'ALWAYS' })
