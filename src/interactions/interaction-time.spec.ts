@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { canonicalTimeZone, parseInstant } from './interaction-time';
 
 function instant(value: string, zone: string): string {
@@ -52,5 +52,23 @@ describe('canonicalTimeZone', () => {
     expect(canonicalTimeZone('UTC')).toBe('UTC');
     expect(canonicalTimeZone('Mars/Olympus_Mons')).toBeUndefined();
     expect(canonicalTimeZone('+02:00')).toBeUndefined();
+  });
+
+  describe('once a zone is known', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('answers any spelling of it without building an ICU formatter, and still refuses unknown ones', () => {
+      expect(canonicalTimeZone('Europe/Lisbon')).toBe('Europe/Lisbon');
+      const formatters = vi.spyOn(Intl, 'DateTimeFormat');
+
+      expect(canonicalTimeZone('europe/lisbon')).toBe('Europe/Lisbon');
+      expect(canonicalTimeZone('EUROPE/LISBON')).toBe('Europe/Lisbon');
+      expect(formatters).not.toHaveBeenCalled();
+
+      expect(canonicalTimeZone('Europe/Lisbonn')).toBeUndefined();
+      expect(canonicalTimeZone('Europe/Lisbonn')).toBeUndefined();
+    });
   });
 });
