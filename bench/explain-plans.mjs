@@ -28,10 +28,13 @@ const QUERIES = [
        OR location ILIKE '%7c4a8d%' OR description ILIKE '%7c4a8d%' OR notes ILIKE '%7c4a8d%')`,
   ],
   [
-    'GET /search/date-range (one week)',
-    `SELECT * FROM interactions WHERE site_id = $1
-       AND tstzrange(start_datetime, end_datetime, '[]') && tstzrange(now() - interval '7 days', now(), '[)')
-       AND (end_datetime > now() - interval '7 days' OR start_datetime >= now() - interval '7 days')
+    'GET /search/date-range (one week: the rows starting in it, and those running at its start)',
+    `SELECT * FROM ((SELECT * FROM interactions WHERE site_id = $1
+         AND start_datetime >= now() - interval '7 days' AND start_datetime < now()
+         ORDER BY start_datetime ASC, id ASC LIMIT 20)
+       UNION ALL (SELECT * FROM interactions WHERE site_id = $1
+         AND tstzrange(start_datetime, end_datetime, '[]') @> now() - interval '7 days'
+         AND start_datetime < now() - interval '7 days' AND end_datetime > now() - interval '7 days')) AS i
      ORDER BY start_datetime ASC, id ASC LIMIT 20`,
   ],
   [

@@ -120,6 +120,11 @@ export interface PageSpec {
   total?: string;
   /** See Statement.name: only for a page whose plan does not depend on the values. */
   name?: string;
+  /**
+   * Where the page's ids are picked from, as `(…) AS "i"` with at least the id and the order's
+   * columns; `where` applies to it. Default: the table.
+   */
+  source?: string;
 }
 
 /**
@@ -147,7 +152,7 @@ export function pageStatement(spec: PageSpec): Statement {
     text:
       `SELECT (${total}) AS "total", "page".* FROM (SELECT 1) AS "one" LEFT JOIN (` +
       `SELECT ${SELECT_COLUMNS} FROM (` +
-      `SELECT "${ROW_ALIAS}"."id" FROM "interactions" "${ROW_ALIAS}" WHERE ${spec.where} ` +
+      `SELECT "${ROW_ALIAS}"."id" FROM ${spec.source ?? `"interactions" "${ROW_ALIAS}"`} WHERE ${spec.where} ` +
       `ORDER BY ${innerOrder} ${bounds.sql}` +
       `) AS "ids" JOIN "interactions" "${ROW_ALIAS}" ON "${ROW_ALIAS}"."id" = "ids"."id"` +
       `) AS "page" ON true ORDER BY ${outerOrder}`,
@@ -253,21 +258,40 @@ export function listStatement(
       });
 }
 
-/** `GET /search/date-range`: rows overlapping [from, until), oldest first. */
+/**
+ * `GET /search/date-range`: rows overlapping [from, until), oldest first. An interaction's period
+ * is closed ([start, end]); one that only touches `from` with its end is left out unless it is an
+ * instant at `from`.
+ *
+ * Those are two disjoint sets, read apart: the rows starting inside the range, a b-tree range
+ * scan in the page's order (the page stops after its rows, the total counts index entries), and
+ * the few that started before it and are still running at `from`, a point probe of the period
+ * index. One overlap test through the period index instead cost 1.2 ms of PostgreSQL per month
+ * at 1M rows, twice over (the total, then all matches sorted for the page).
+ */
 export function dateRangeStatement(
   siteId: number,
   range: { from: Date | string; until: Date | string; limit: number; offset: number },
 ): Statement {
-  // The && test matches interactions_site_period_idx; the second condition drops those that only
-  // touch the range's start (end exactly at `from`) unless they are instants inside it. Named:
-  // the total visits every row in the range through that index, whatever its width, so the page
-  // beside it has one good plan too, and planning was a quarter of the statement's time.
+  const startingInside =
+    `SELECT "${ROW_ALIAS}"."id", "${ROW_ALIAS}"."start_datetime" FROM "interactions" "${ROW_ALIAS}" ` +
+    `WHERE ${IN_SITE} AND "${ROW_ALIAS}"."start_datetime" >= $2 AND "${ROW_ALIAS}"."start_datetime" < $3`;
+  const runningAtStart =
+    `SELECT "${ROW_ALIAS}"."id", "${ROW_ALIAS}"."start_datetime" FROM "interactions" "${ROW_ALIAS}" ` +
+    `WHERE ${IN_SITE} AND tstzrange("${ROW_ALIAS}"."start_datetime", "${ROW_ALIAS}"."end_datetime", '[]') @> $2::timestamptz ` +
+    `AND "${ROW_ALIAS}"."start_datetime" < $2 AND "${ROW_ALIAS}"."end_datetime" > $2 AND $2::timestamptz < $3::timestamptz`;
+  // The page needs no more of the rows starting inside than its offset and limit: PostgreSQL does
+  // not merge the two parts in order by itself, it sorted all of them.
+  const pageCandidates =
+    `((${startingInside} ORDER BY "${ROW_ALIAS}"."start_datetime" ASC, "${ROW_ALIAS}"."id" ASC LIMIT $4) ` +
+    `UNION ALL (${runningAtStart})) AS "${ROW_ALIAS}"`;
+  // Named: both parts have one good plan whatever the range (an index range scan, a point probe).
   return pageStatement({
     name: 'interactions_date_range',
-    where:
-      `${IN_SITE} AND tstzrange("${ROW_ALIAS}"."start_datetime", "${ROW_ALIAS}"."end_datetime", '[]') && tstzrange($2, $3, '[)') ` +
-      `AND ("${ROW_ALIAS}"."end_datetime" > $2 OR "${ROW_ALIAS}"."start_datetime" >= $2)`,
-    values: [siteId, range.from, range.until],
+    source: pageCandidates,
+    where: 'true',
+    total: `SELECT count(*) FROM (${startingInside} UNION ALL ${runningAtStart}) AS "matches"`,
+    values: [siteId, range.from, range.until, range.offset + range.limit],
     orderBy: OLDEST_FIRST,
     limit: range.limit,
     offset: range.offset,
