@@ -15,7 +15,7 @@ export class SiteScopedTrigramIndexes1795625000000 implements MigrationInterface
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE EXTENSION IF NOT EXISTS btree_gin`);
     for (const column of TEXT_COLUMNS) {
-      await queryRunner.query(`DROP INDEX "public"."interactions_${column}_trgm_idx"`);
+      await queryRunner.query(`DROP INDEX IF EXISTS "public"."interactions_${column}_trgm_idx"`);
       await queryRunner.query(
         `CREATE INDEX "interactions_site_${column}_trgm_idx" ON "interactions" USING gin ("site_id", "${column}" gin_trgm_ops)`,
       );
@@ -24,7 +24,9 @@ export class SiteScopedTrigramIndexes1795625000000 implements MigrationInterface
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     for (const column of TEXT_COLUMNS) {
-      await queryRunner.query(`DROP INDEX "public"."interactions_site_${column}_trgm_idx"`);
+      await queryRunner.query(
+        `DROP INDEX IF EXISTS "public"."interactions_site_${column}_trgm_idx"`,
+      );
       await queryRunner.query(
         `CREATE INDEX "interactions_${column}_trgm_idx" ON "interactions" USING gin ("${column}" gin_trgm_ops)`,
       );
