@@ -106,6 +106,23 @@ export function listStatement(
       });
 }
 
+const STARTING_INSIDE =
+  `SELECT "${ROW_ALIAS}"."id", "${ROW_ALIAS}"."start_datetime" FROM "interactions" "${ROW_ALIAS}" ` +
+  `WHERE ${IN_SITE} AND "${ROW_ALIAS}"."start_datetime" >= $2 AND "${ROW_ALIAS}"."start_datetime" < $3`;
+
+const RUNNING_AT_START =
+  `SELECT "${ROW_ALIAS}"."id", "${ROW_ALIAS}"."start_datetime" FROM "interactions" "${ROW_ALIAS}" ` +
+  `WHERE ${IN_SITE} AND tstzrange("${ROW_ALIAS}"."start_datetime", "${ROW_ALIAS}"."end_datetime", '[]') @> $2::timestamptz ` +
+  `AND "${ROW_ALIAS}"."start_datetime" < $2 AND "${ROW_ALIAS}"."end_datetime" > $2 AND $2::timestamptz < $3::timestamptz`;
+
+// The page needs no more of the rows starting inside than its offset and limit ($4): PostgreSQL
+// does not merge the two parts in order by itself, it sorted all of them.
+const DATE_RANGE_PAGE_CANDIDATES =
+  `((${STARTING_INSIDE} ORDER BY "${ROW_ALIAS}"."start_datetime" ASC, "${ROW_ALIAS}"."id" ASC LIMIT $4) ` +
+  `UNION ALL (${RUNNING_AT_START})) AS "${ROW_ALIAS}"`;
+
+const DATE_RANGE_TOTAL = `SELECT count(*) FROM (${STARTING_INSIDE} UNION ALL ${RUNNING_AT_START}) AS "matches"`;
+
 /**
  * `GET /search/date-range`: rows overlapping [from, until), oldest first. An interaction's period
  * is closed ([start, end]); one that only touches `from` with its end is left out unless it is an
@@ -121,24 +138,12 @@ export function dateRangeStatement(
   siteId: number,
   range: { from: Date | string; until: Date | string; limit: number; offset: number },
 ): Statement {
-  const startingInside =
-    `SELECT "${ROW_ALIAS}"."id", "${ROW_ALIAS}"."start_datetime" FROM "interactions" "${ROW_ALIAS}" ` +
-    `WHERE ${IN_SITE} AND "${ROW_ALIAS}"."start_datetime" >= $2 AND "${ROW_ALIAS}"."start_datetime" < $3`;
-  const runningAtStart =
-    `SELECT "${ROW_ALIAS}"."id", "${ROW_ALIAS}"."start_datetime" FROM "interactions" "${ROW_ALIAS}" ` +
-    `WHERE ${IN_SITE} AND tstzrange("${ROW_ALIAS}"."start_datetime", "${ROW_ALIAS}"."end_datetime", '[]') @> $2::timestamptz ` +
-    `AND "${ROW_ALIAS}"."start_datetime" < $2 AND "${ROW_ALIAS}"."end_datetime" > $2 AND $2::timestamptz < $3::timestamptz`;
-  // The page needs no more of the rows starting inside than its offset and limit: PostgreSQL does
-  // not merge the two parts in order by itself, it sorted all of them.
-  const pageCandidates =
-    `((${startingInside} ORDER BY "${ROW_ALIAS}"."start_datetime" ASC, "${ROW_ALIAS}"."id" ASC LIMIT $4) ` +
-    `UNION ALL (${runningAtStart})) AS "${ROW_ALIAS}"`;
   // Named: both parts have one good plan whatever the range (an index range scan, a point probe).
   return pageStatement({
     name: 'interactions_date_range',
-    source: pageCandidates,
+    source: DATE_RANGE_PAGE_CANDIDATES,
     where: 'true',
-    total: `SELECT count(*) FROM (${startingInside} UNION ALL ${runningAtStart}) AS "matches"`,
+    total: DATE_RANGE_TOTAL,
     values: [siteId, range.from, range.until, range.offset + range.limit],
     orderBy: OLDEST_FIRST,
     limit: range.limit,
