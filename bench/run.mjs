@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -29,6 +30,7 @@ import {
 } from './server.mjs';
 
 const HEAP_CAP = '--max-old-space-size=1024';
+const require = createRequire(import.meta.url);
 /**
  * `npm run bench [-- options]`: seeds (or reuses) a database per size, starts the production build
  * and the bare baseline on it, and measures every scenario at a fixed concurrency. See
@@ -118,7 +120,8 @@ async function benchmarkDatabase(rows) {
     'SELECT id FROM interactions WHERE site_id = $1 ORDER BY random() LIMIT 5000',
     [session.siteId],
   );
-  const input = { ids: idRows.map((row) => String(row.id)) };
+  const { bulkWords } = require('../dist/src/database/seeds/bulk.seed.js');
+  const input = { ids: idRows.map((row) => String(row.id)), words: bulkWords() };
   const baseline = options.baseline
     ? await startServer('baseline', [...profiling, join(BENCH, 'baseline/server.mjs')], {
         DATABASE_URL: database.url,

@@ -13,9 +13,19 @@ export const { fromPageRows } = sql;
 /** The product's handling of timestamps in reads (SiteReads): text from pg, rearranged. */
 export const { INSTANTS_AS_TEXT, toIsoSeconds } = require('../../dist/src/common/http/iso-time.js');
 
+/**
+ * A page whose total the product counts, as the product sends it when it has no total to reuse
+ * (PageTotals): the baseline keeps none, so it counts every time.
+ */
+function countedPage(siteId, spec) {
+  return sql.pageStatement({ ...spec, reuse: { siteId, changes: null } });
+}
+
 /** `GET /interactions` (InteractionsService.list). */
 export function listInteractions(siteId, { offset, limit, search }) {
-  return sql.listStatement(siteId, { offset, limit, search });
+  return search === undefined
+    ? sql.listStatement(siteId, { offset, limit })
+    : countedPage(siteId, sql.textSearchPage(siteId, { offset, limit, search }));
 }
 
 /** `GET /interactions/{id}` (InteractionsService.get). */
@@ -28,7 +38,7 @@ export function getInteraction(siteId, id) {
  * sorted by start ascending (SearchService.advanced over FilterCompiler's output for that body).
  */
 export function advancedSearch(siteId, { type, startFrom, leadContains, offset, limit }) {
-  return sql.pageStatement({
+  return countedPage(siteId, {
     where: `"i"."site_id" = $1 AND ("i"."type" = $2 AND "i"."start_datetime" >= $3 AND "i"."lead" ILIKE $4)`,
     values: [siteId, type, startFrom, `%${escapeLike(leadContains)}%`],
     orderBy: sql.OLDEST_FIRST,
@@ -39,7 +49,7 @@ export function advancedSearch(siteId, { type, startFrom, leadContains, offset, 
 
 /** `GET /search/date-range` (SearchService.dateRange): overlapping [from, until). */
 export function dateRange(siteId, { from, until, offset, limit }) {
-  return sql.dateRangeStatement(siteId, { from, until, offset, limit });
+  return countedPage(siteId, sql.dateRangePage(siteId, { from, until, offset, limit }));
 }
 
 /** `GET /search/upcoming` (SearchService.upcoming). */

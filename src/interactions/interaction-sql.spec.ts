@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { listStatement, upcomingStatement } from './interaction-sql';
+import {
+  dateRangePage,
+  listStatement,
+  pageStatement,
+  textSearchPage,
+  upcomingStatement,
+} from './interaction-sql';
 
 describe('LIMIT and OFFSET of the read statements', () => {
   it('writes a common page size into a named first page, as a literal and into its name', () => {
@@ -34,10 +40,35 @@ describe('LIMIT and OFFSET of the read statements', () => {
   });
 
   it('leaves LIMIT and OFFSET parameters in an unnamed statement (a search)', () => {
-    const statement = listStatement(3, { limit: 20, offset: 0, search: 'acme' });
+    const statement = pageStatement(textSearchPage(3, { limit: 20, offset: 0, search: 'acme' }));
     expect(statement.name).toBeUndefined();
     expect(statement.text).toMatch(/ LIMIT \$3 OFFSET \$4\)/);
     expect(statement.values).toEqual([3, '%acme%', 20, 0]);
+  });
+
+  it('counts a reusable total only when the site changed since it was counted', () => {
+    const statement = pageStatement({
+      ...textSearchPage(3, { limit: 20, offset: 0, search: 'acme' }),
+      reuse: { siteId: 3, changes: '41' },
+    });
+    expect(statement.text).toMatch(
+      /^SELECT CASE WHEN "site"\."changes" = \$4 THEN NULL ELSE \(SELECT count\(\*\) .*\) END AS "total", "site"\."changes" AS "site_changes", "page"\.\* FROM \(SELECT 1\) AS "one" LEFT JOIN "site_interaction_counts" "site" ON "site"\."site_id" = \$3 LEFT JOIN/,
+    );
+    expect(statement.text).toMatch(/ LIMIT \$5 OFFSET \$6\)/);
+    expect(statement.values).toEqual([3, '%acme%', 3, '41', 20, 0]);
+  });
+
+  it('names a page reusing its total apart from one that always counts', () => {
+    const range = { from: '2024-01-01', until: '2024-02-01', limit: 20, offset: 0 };
+    const always = pageStatement(dateRangePage(3, range));
+    const reusing = pageStatement({
+      ...dateRangePage(3, range),
+      reuse: { siteId: 3, changes: null },
+    });
+    expect([always.name, reusing.name]).toEqual([
+      'interactions_date_range_20',
+      'interactions_date_range_reusing_total_20',
+    ]);
   });
 
   it('names a window by its limit and gives it no offset', () => {

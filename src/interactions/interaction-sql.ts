@@ -29,7 +29,13 @@ export {
   type InteractionRow,
   type OrderKey,
 } from './interaction-row';
-export { fromPageRows, pageStatement, type PageRow, type PageSpec } from './page-sql';
+export {
+  fromPageRows,
+  pageStatement,
+  type PageRow,
+  type PageSpec,
+  type TotalReuse,
+} from './page-sql';
 
 /** `GET /interactions/{id}`: the row, if it is in the site. */
 export function interactionStatement(siteId: number, id: number | string): Statement {
@@ -81,29 +87,31 @@ export const SITE_TOTAL = `SELECT "interactions" FROM "site_interaction_counts" 
 
 const IN_SITE = `"${ROW_ALIAS}"."site_id" = $1`;
 
-/** `GET /interactions`: newest first; with `search`, only rows containing the term. */
-export function listStatement(
+/** `GET /interactions` without `search`: newest first, the total from the site's counter. */
+export function listStatement(siteId: number, page: { limit: number; offset: number }): Statement {
+  return pageStatement({
+    where: IN_SITE,
+    values: [siteId],
+    orderBy: NEWEST_FIRST,
+    limit: page.limit,
+    offset: page.offset,
+    total: SITE_TOTAL,
+    name: 'interactions_page',
+  });
+}
+
+/** `GET /interactions?search=` and `/search/interactions`: the rows containing the term, newest first. */
+export function textSearchPage(
   siteId: number,
-  page: { limit: number; offset: number; search?: string },
-): Statement {
-  const { limit, offset, search } = page;
-  return search === undefined
-    ? pageStatement({
-        where: IN_SITE,
-        values: [siteId],
-        orderBy: NEWEST_FIRST,
-        limit,
-        offset,
-        total: SITE_TOTAL,
-        name: 'interactions_page',
-      })
-    : pageStatement({
-        where: `${IN_SITE} AND ${textMatchCondition(ROW_ALIAS, '$2')}`,
-        values: [siteId, containsPattern(search)],
-        orderBy: NEWEST_FIRST,
-        limit,
-        offset,
-      });
+  page: { limit: number; offset: number; search: string },
+): PageSpec {
+  return {
+    where: `${IN_SITE} AND ${textMatchCondition(ROW_ALIAS, '$2')}`,
+    values: [siteId, containsPattern(page.search)],
+    orderBy: NEWEST_FIRST,
+    limit: page.limit,
+    offset: page.offset,
+  };
 }
 
 const STARTING_INSIDE =
@@ -134,12 +142,12 @@ const DATE_RANGE_TOTAL = `SELECT count(*) FROM (${STARTING_INSIDE} UNION ALL ${R
  * index. One overlap test through the period index instead cost 1.2 ms of PostgreSQL per month
  * at 1M rows, twice over (the total, then all matches sorted for the page).
  */
-export function dateRangeStatement(
+export function dateRangePage(
   siteId: number,
   range: { from: Date | string; until: Date | string; limit: number; offset: number },
-): Statement {
+): PageSpec {
   // Named: both parts have one good plan whatever the range (an index range scan, a point probe).
-  return pageStatement({
+  return {
     name: 'interactions_date_range',
     source: DATE_RANGE_PAGE_CANDIDATES,
     where: 'true',
@@ -148,7 +156,7 @@ export function dateRangeStatement(
     orderBy: OLDEST_FIRST,
     limit: range.limit,
     offset: range.offset,
-  });
+  };
 }
 
 /** `GET /search/upcoming`: the next `limit` rows starting after now, soonest first. */
@@ -177,16 +185,16 @@ export function recentStatement(siteId: number, limit: number): Statement {
 }
 
 /** The site's rows matching more conditions (`$2…` in `values`), one page, in `orderBy` order. */
-export function pageInSiteStatement(
+export function pageInSite(
   siteId: number,
   spec: Omit<PageSpec, 'total' | 'values' | 'where' | 'name'> & {
     where?: string;
     values?: unknown[];
   },
-): Statement {
-  return pageStatement({
+): PageSpec {
+  return {
     ...spec,
     where: spec.where ? `${IN_SITE} AND ${spec.where}` : IN_SITE,
     values: [siteId, ...(spec.values ?? [])],
-  });
+  };
 }

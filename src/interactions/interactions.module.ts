@@ -6,11 +6,12 @@ import { Interaction } from './entities/interaction.entity';
 import { InteractionFieldRules } from './interaction-fields';
 import { InteractionsController } from './interactions.controller';
 import { InteractionsService } from './interactions.service';
+import { PageTotals } from './page-totals';
 
 @Module({
   imports: [AuthModule, TypeOrmModule.forFeature([Interaction])],
   controllers: [InteractionsController],
-  providers: [InteractionsService, InteractionFieldRules, IdempotencyService],
-  exports: [InteractionFieldRules],
+  providers: [InteractionsService, InteractionFieldRules, IdempotencyService, PageTotals],
+  exports: [InteractionFieldRules, PageTotals],
 })
 export class InteractionsModule {}

@@ -23,9 +23,11 @@ import {
   insertStatement,
   interactionStatement,
   listStatement,
+  textSearchPage,
   type InteractionRow,
   type PageRow,
 } from './interaction-sql';
+import { PageTotals } from './page-totals';
 
 /** An interaction as the API returns it, with the ETag of that version. */
 export interface VersionedInteraction {
@@ -47,6 +49,7 @@ export class InteractionsService {
     private readonly rules: InteractionFieldRules,
     private readonly idempotency: IdempotencyService,
     private readonly siteReads: SiteReads,
+    private readonly totals: PageTotals,
   ) {}
 
   async list(
@@ -54,11 +57,18 @@ export class InteractionsService {
     query: ListInteractionsQueryDto,
   ): Promise<InteractionListResponseDto> {
     const page = toPageRequest(query);
-    const { rows, total } = fromPageRows(
-      await this.siteReads.rows<PageRow>(principal, (siteId) =>
-        listStatement(siteId, { limit: page.pageSize, offset: page.offset, search: query.search }),
-      ),
-    );
+    const [limit, offset, search] = [page.pageSize, page.offset, query.search];
+    // Unfiltered, the total is the site's counter row (SITE_TOTAL): nothing to reuse.
+    const { rows, total } =
+      search === undefined
+        ? fromPageRows(
+            await this.siteReads.rows<PageRow>(principal, (siteId) =>
+              listStatement(siteId, { limit, offset }),
+            ),
+          )
+        : await this.totals.read(principal, (siteId) =>
+            textSearchPage(siteId, { limit, offset, search }),
+          );
     return { interactions: rows.map(toInteractionDto), ...pageInfo(page, total) };
   }
 

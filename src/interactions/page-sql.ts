@@ -22,6 +22,18 @@ export interface PageSpec {
    * columns; `where` applies to it. Default: the table.
    */
   source?: string;
+  /**
+   * Count only if the site changed: the statement then also returns the site's change count
+   * (`site_changes`), and its total is null when that count equals `changes`, the one seen with a
+   * total counted before (PageTotals). Absent: the total is always counted.
+   */
+  reuse?: TotalReuse;
+}
+
+/** The site of a page and the change count it had when its total was last counted, if ever. */
+export interface TotalReuse {
+  siteId: number;
+  changes: string | null;
 }
 
 /**
@@ -35,9 +47,21 @@ export interface PageSpec {
  * index entries and 20 rows (6 ms).
  */
 export function pageStatement(spec: PageSpec): Statement {
-  const bounds = boundsOf(spec);
-  const total =
+  const counted =
     spec.total ?? `SELECT count(*) FROM "interactions" "${ROW_ALIAS}" WHERE ${spec.where}`;
+  const { reuse } = spec;
+  // The count is an InitPlan, run only when the CASE asks for it.
+  const total = reuse
+    ? `CASE WHEN "site"."changes" = $${spec.values.length + 2} THEN NULL ELSE (${counted}) END AS "total", "site"."changes" AS "site_changes"`
+    : `(${counted}) AS "total"`;
+  const site = reuse
+    ? ` LEFT JOIN "site_interaction_counts" "site" ON "site"."site_id" = $${spec.values.length + 1}`
+    : '';
+  const bounds = boundsOf({
+    ...spec,
+    name: reuse && spec.name !== undefined ? `${spec.name}_reusing_total` : spec.name,
+    values: reuse ? [...spec.values, reuse.siteId, reuse.changes] : spec.values,
+  });
   const innerOrder = spec.orderBy
     .map((key) => `"${ROW_ALIAS}"."${key.column}" ${key.direction}`)
     .join(', ');
@@ -47,7 +71,7 @@ export function pageStatement(spec: PageSpec): Statement {
   return {
     name: bounds.name,
     text:
-      `SELECT (${total}) AS "total", "page".* FROM (SELECT 1) AS "one" LEFT JOIN (` +
+      `SELECT ${total}, "page".* FROM (SELECT 1) AS "one"${site} LEFT JOIN (` +
       `SELECT ${SELECT_COLUMNS} FROM (` +
       `SELECT "${ROW_ALIAS}"."id" FROM ${spec.source ?? `"interactions" "${ROW_ALIAS}"`} WHERE ${spec.where} ` +
       `ORDER BY ${innerOrder} ${bounds.sql}` +
@@ -100,8 +124,14 @@ function rowOrderOf(orderBy: OrderKey[]): Statement['rowOrder'] {
   return orderBy.map((key) => ({ output: key.property, direction: key.direction }));
 }
 
-/** A row of a page statement: an interaction (all null past the last page) and the total. */
-export type PageRow = InteractionRow & { total: string | number | null };
+/**
+ * A row of a page statement: an interaction (all null past the last page) and the total (null
+ * when a reusable one was not counted again), with the site's change count if `reuse` was given.
+ */
+export type PageRow = InteractionRow & {
+  total: string | number | null;
+  site_changes?: string | null;
+};
 
 /** A page statement's rows: the interactions, and the total every row carries. */
 export function fromPageRows<Row extends { id: unknown; total: string | number | null }>(

@@ -14,21 +14,21 @@ import {
 import { toInteractionDto } from '../interactions/dto/interaction.dto';
 import { InteractionFieldRules } from '../interactions/interaction-fields';
 import {
-  dateRangeStatement,
-  fromPageRows,
+  dateRangePage,
   NEWEST_FIRST,
-  pageInSiteStatement,
-  pageStatement,
+  pageInSite,
   recentStatement,
   ROW_ALIAS,
+  textSearchPage,
   upcomingStatement,
   type InteractionRow,
   type OrderKey,
-  type PageRow,
+  type PageSpec,
   type Statement,
 } from '../interactions/interaction-sql';
 import { canonicalTimeZone, parseInstant } from '../interactions/interaction-time';
-import { containsPattern, textMatchCondition } from '../interactions/text-search';
+import { PageTotals } from '../interactions/page-totals';
+import { containsPattern } from '../interactions/text-search';
 import type { AdvancedSearchDto } from './dto/advanced-search.dto';
 import type { DateRangeQueryDto, TextSearchQueryDto } from './dto/search-query.dto';
 import type { InteractionWindowDto, SearchResultsDto } from './dto/search-results.dto';
@@ -49,17 +49,13 @@ export class SearchService {
     private readonly dataSource: DataSource,
     private readonly fieldRules: InteractionFieldRules,
     private readonly siteReads: SiteReads,
+    private readonly totals: PageTotals,
   ) {}
 
   text(principal: Principal, query: TextSearchQueryDto): Promise<SearchResultsDto> {
     const page = toPageRequest(query);
     return this.page(principal, page, (siteId) =>
-      pageInSiteStatement(siteId, {
-        where: textMatchCondition(ROW_ALIAS, '$2'),
-        values: [containsPattern(query.query)],
-        orderBy: NEWEST_FIRST,
-        ...limits(page),
-      }),
+      textSearchPage(siteId, { search: query.query, ...limits(page) }),
     );
   }
 
@@ -80,7 +76,7 @@ export class SearchService {
         ...compiled.filters.params,
         siteId,
       });
-      return pageStatement({
+      return {
         where,
         values,
         orderBy: compiled.sort.map((key) => ({
@@ -89,7 +85,7 @@ export class SearchService {
           direction: key.direction,
         })),
         ...limits(page),
-      });
+      };
     });
   }
 
@@ -98,7 +94,7 @@ export class SearchService {
     const page = toPageRequest(query);
     const range = resolveRange(query);
     return this.page(principal, page, (siteId) =>
-      dateRangeStatement(siteId, { ...range, ...limits(page) }),
+      dateRangePage(siteId, { ...range, ...limits(page) }),
     );
   }
 
@@ -111,7 +107,7 @@ export class SearchService {
     }
     const page = toPageRequest(query);
     return this.page(principal, page, (siteId) =>
-      pageInSiteStatement(siteId, {
+      pageInSite(siteId, {
         where: `"${ROW_ALIAS}"."type" = $2`,
         values: [canonical],
         orderBy: NEWEST_FIRST,
@@ -128,7 +124,7 @@ export class SearchService {
     }
     const page = toPageRequest(query);
     return this.page(principal, page, (siteId) =>
-      pageInSiteStatement(siteId, {
+      pageInSite(siteId, {
         where: `"${ROW_ALIAS}"."lead" ILIKE $2`,
         values: [containsPattern(lead)],
         orderBy: NEWEST_FIRST,
@@ -148,9 +144,9 @@ export class SearchService {
   private async page(
     principal: Principal,
     page: PageRequest,
-    read: (siteId: number) => Statement,
+    pageOf: (siteId: number) => PageSpec,
   ): Promise<SearchResultsDto> {
-    const { rows, total } = fromPageRows(await this.siteReads.rows<PageRow>(principal, read));
+    const { rows, total } = await this.totals.read(principal, pageOf);
     return { results: rows.map(toInteractionDto), ...pageInfo(page, total) };
   }
 

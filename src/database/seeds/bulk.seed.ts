@@ -177,6 +177,24 @@ const TIME_ZONES = [
   'Australia/Sydney',
 ];
 
+/** The distinct words (three letters or more, lower case) of the bulk data's texts: benchmark terms. */
+export function bulkWords(): string[] {
+  const texts = [
+    ...FIRST_NAMES,
+    ...LAST_NAMES,
+    ...ACTIVITIES,
+    ...COMPANIES,
+    ...TOPICS,
+    ...NEXT_STEPS,
+    ...LOCATIONS,
+  ];
+  const words = texts
+    .join(' ')
+    .toLowerCase()
+    .split(/[^a-z]+/);
+  return [...new Set(words.filter((word) => word.length >= 3))];
+}
+
 /**
  * `h(k)`: a pseudo-random non-negative integer for row `n`, independent for each `k`. Hashing the
  * row number (rather than random()) makes the data reproducible and every expression single-valued.

@@ -4,7 +4,7 @@ import { Site } from '../../sites/entities/site.entity';
 /**
  * How many interactions each site holds, kept exact by statement-level triggers on interactions
  * (migration add-site-interaction-counts), so an unfiltered list's `total` costs one row read
- * instead of counting the whole site.
+ * instead of counting the whole site; and how often they changed (migration site-change-counts).
  */
 @Entity({ name: 'site_interaction_counts' })
 export class SiteInteractionCount {
@@ -21,4 +21,8 @@ export class SiteInteractionCount {
 
   @Column({ name: 'interactions', type: 'bigint', default: 0 })
   interactions: string;
+
+  /** Raised by every write to the site's interactions: equal counts, unchanged site (PageTotals). */
+  @Column({ name: 'changes', type: 'bigint', default: 0 })
+  changes: string;
 }
