@@ -19,8 +19,9 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 const any = (items) => items[Math.floor(Math.random() * items.length)];
 
 /**
- * 3 to 6 letters of a word of the bulk data, each letter in either case: some 10^5 strings, so a
- * term seldom comes back within a run, and the search finds what the word's letters find.
+ * 3 to 6 letters of a word of the bulk data, each letter in either case: some 38,000 strings, so
+ * about one request in twenty of a 1,000-request run repeats a term; the search finds what the
+ * letters find in any case.
  * @param {string[]} words @returns {string}
  */
 function variedTerm(words) {
