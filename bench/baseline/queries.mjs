@@ -18,7 +18,7 @@ export const { INSTANTS_AS_TEXT, toIsoSeconds } = require('../../dist/src/common
  * (PageTotals): the baseline keeps none, so it counts every time.
  */
 function countedPage(siteId, spec) {
-  return sql.pageStatement({ ...spec, reuse: { siteId, changes: null } });
+  return sql.pageStatement({ ...spec, reuse: { siteId, lastChange: null } });
 }
 
 /** `GET /interactions` (InteractionsService.list). */

@@ -49,10 +49,10 @@ describe('LIMIT and OFFSET of the read statements', () => {
   it('counts a reusable total only when the site changed since it was counted', () => {
     const statement = pageStatement({
       ...textSearchPage(3, { limit: 20, offset: 0, search: 'acme' }),
-      reuse: { siteId: 3, changes: '41' },
+      reuse: { siteId: 3, lastChange: '41' },
     });
     expect(statement.text).toMatch(
-      /^SELECT CASE WHEN "site"\."changes" = \$4 THEN NULL ELSE \(SELECT count\(\*\) .*\) END AS "total", "site"\."changes" AS "site_changes", "page"\.\* FROM \(SELECT 1\) AS "one" LEFT JOIN "site_interaction_counts" "site" ON "site"\."site_id" = \$3 LEFT JOIN/,
+      /^SELECT CASE WHEN "site"\."last_change" = \$4 THEN NULL ELSE \(SELECT count\(\*\) .*\) END AS "total", "site"\."last_change" AS "site_last_change", "page"\.\* FROM \(SELECT 1\) AS "one" LEFT JOIN "site_interaction_counts" "site" ON "site"\."site_id" = \$3 LEFT JOIN/,
     );
     expect(statement.text).toMatch(/ LIMIT \$5 OFFSET \$6\)/);
     expect(statement.values).toEqual([3, '%acme%', 3, '41', 20, 0]);
@@ -63,11 +63,11 @@ describe('LIMIT and OFFSET of the read statements', () => {
     const always = pageStatement(dateRangePage(3, range));
     const reusing = pageStatement({
       ...dateRangePage(3, range),
-      reuse: { siteId: 3, changes: null },
+      reuse: { siteId: 3, lastChange: null },
     });
     expect([always.name, reusing.name]).toEqual([
       'interactions_date_range_20',
-      'interactions_date_range_reusing_total_20',
+      'interactions_date_range_reuse_20',
     ]);
   });
 

@@ -29,13 +29,7 @@ export {
   type InteractionRow,
   type OrderKey,
 } from './interaction-row';
-export {
-  fromPageRows,
-  pageStatement,
-  type PageRow,
-  type PageSpec,
-  type TotalReuse,
-} from './page-sql';
+export { fromPageRows, pageStatement, type PageRow, type PageSpec } from './page-sql';
 
 /** `GET /interactions/{id}`: the row, if it is in the site. */
 export function interactionStatement(siteId: number, id: number | string): Statement {

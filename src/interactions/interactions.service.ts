@@ -57,17 +57,17 @@ export class InteractionsService {
     query: ListInteractionsQueryDto,
   ): Promise<InteractionListResponseDto> {
     const page = toPageRequest(query);
-    const [limit, offset, search] = [page.pageSize, page.offset, query.search];
+    const { search } = query;
     // Unfiltered, the total is the site's counter row (SITE_TOTAL): nothing to reuse.
     const { rows, total } =
       search === undefined
         ? fromPageRows(
             await this.siteReads.rows<PageRow>(principal, (siteId) =>
-              listStatement(siteId, { limit, offset }),
+              listStatement(siteId, { limit: page.pageSize, offset: page.offset }),
             ),
           )
         : await this.totals.read(principal, (siteId) =>
-            textSearchPage(siteId, { limit, offset, search }),
+            textSearchPage(siteId, { limit: page.pageSize, offset: page.offset, search }),
           );
     return { interactions: rows.map(toInteractionDto), ...pageInfo(page, total) };
   }

@@ -23,17 +23,23 @@ export interface PageSpec {
    */
   source?: string;
   /**
-   * Count only if the site changed: the statement then also returns the site's change count
-   * (`site_changes`), and its total is null when that count equals `changes`, the one seen with a
-   * total counted before (PageTotals). Absent: the total is always counted.
+   * Count only if the site changed since a total was counted (PageTotals): the statement also
+   * returns the site's `last_change` (as `site_last_change`), and its total is null when that
+   * equals `lastChange`. Only for a count over the site's interactions and fixed values (no
+   * `now()`, no other table), read outside any transaction that writes. Absent: always counted.
    */
   reuse?: TotalReuse;
 }
 
-/** The site of a page and the change count it had when its total was last counted, if ever. */
+/** The site of a page (as in its conditions) and its `last_change` when its total was counted. */
 export interface TotalReuse {
   siteId: number;
-  changes: string | null;
+  lastChange: string | null;
+}
+
+/** The scalar query that counts a page's matches. */
+export function countQuery(spec: PageSpec): string {
+  return spec.total ?? `SELECT count(*) FROM "interactions" "${ROW_ALIAS}" WHERE ${spec.where}`;
 }
 
 /**
@@ -47,20 +53,21 @@ export interface TotalReuse {
  * index entries and 20 rows (6 ms).
  */
 export function pageStatement(spec: PageSpec): Statement {
-  const counted =
-    spec.total ?? `SELECT count(*) FROM "interactions" "${ROW_ALIAS}" WHERE ${spec.where}`;
   const { reuse } = spec;
-  // The count is an InitPlan, run only when the CASE asks for it.
-  const total = reuse
-    ? `CASE WHEN "site"."changes" = $${spec.values.length + 2} THEN NULL ELSE (${counted}) END AS "total", "site"."changes" AS "site_changes"`
-    : `(${counted}) AS "total"`;
-  const site = reuse
-    ? ` LEFT JOIN "site_interaction_counts" "site" ON "site"."site_id" = $${spec.values.length + 1}`
+  const next = spec.values.length + 1;
+  // Reusing, the count is an InitPlan that PostgreSQL runs only when the CASE asks for its value.
+  const selected = reuse
+    ? `CASE WHEN "site"."last_change" = $${next + 1} THEN NULL ELSE (${countQuery(spec)}) END AS "total", ` +
+      `"site"."last_change" AS "site_last_change"`
+    : `(${countQuery(spec)}) AS "total"`;
+  const siteRow = reuse
+    ? ` LEFT JOIN "site_interaction_counts" "site" ON "site"."site_id" = $${next}`
     : '';
   const bounds = boundsOf({
     ...spec,
-    name: reuse && spec.name !== undefined ? `${spec.name}_reusing_total` : spec.name,
-    values: reuse ? [...spec.values, reuse.siteId, reuse.changes] : spec.values,
+    // PostgreSQL keeps 63 bytes of a statement's name; SiteReads adds "_session_checked".
+    name: reuse && spec.name !== undefined ? `${spec.name}_reuse` : spec.name,
+    values: reuse ? [...spec.values, reuse.siteId, reuse.lastChange] : spec.values,
   });
   const innerOrder = spec.orderBy
     .map((key) => `"${ROW_ALIAS}"."${key.column}" ${key.direction}`)
@@ -71,7 +78,7 @@ export function pageStatement(spec: PageSpec): Statement {
   return {
     name: bounds.name,
     text:
-      `SELECT ${total}, "page".* FROM (SELECT 1) AS "one"${site} LEFT JOIN (` +
+      `SELECT ${selected}, "page".* FROM (SELECT 1) AS "one"${siteRow} LEFT JOIN (` +
       `SELECT ${SELECT_COLUMNS} FROM (` +
       `SELECT "${ROW_ALIAS}"."id" FROM ${spec.source ?? `"interactions" "${ROW_ALIAS}"`} WHERE ${spec.where} ` +
       `ORDER BY ${innerOrder} ${bounds.sql}` +
@@ -126,11 +133,11 @@ function rowOrderOf(orderBy: OrderKey[]): Statement['rowOrder'] {
 
 /**
  * A row of a page statement: an interaction (all null past the last page) and the total (null
- * when a reusable one was not counted again), with the site's change count if `reuse` was given.
+ * when a reusable one was not counted again), with the site's `last_change` if `reuse` was given.
  */
 export type PageRow = InteractionRow & {
   total: string | number | null;
-  site_changes?: string | null;
+  site_last_change?: string | null;
 };
 
 /** A page statement's rows: the interactions, and the total every row carries. */

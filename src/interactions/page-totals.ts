@@ -1,15 +1,16 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SiteReads } from '../auth/site-reads';
 import type { Principal } from '../common/auth/principal';
 import type { InstantsAsText } from '../common/http/iso-time';
-import { fromPageRows, pageStatement, type PageRow, type PageSpec } from './page-sql';
+import { countQuery, fromPageRows, pageStatement, type PageRow, type PageSpec } from './page-sql';
 
 /** Totals this instance keeps; the least recently counted go first beyond this. */
 const TOTALS_KEPT = 1_000;
 
-/** A total as counted, with the site's change count that the same statement saw. */
+/** A total as counted, with the site's `last_change` that the same statement read. */
 interface CountedTotal {
-  changes: string;
+  lastChange: string;
   total: number;
 }
 
@@ -19,11 +20,16 @@ interface CountedTotal {
  * thousands of rows rechecked in the table, 20–60 ms of PostgreSQL, where the page itself costs
  * 1–3 ms. Paging through a search, or repeating one, counted it again every time (issue 8).
  *
- * The statement that counts also reads the site's change count (migration site-change-counts),
- * in the same snapshot. Any later statement that sees the same change count sees the same rows of
- * the site, so the total is still exact: the statement then skips the count (a CASE around it)
- * and returns null for it. Every instance checks against the database, so a write through another
- * instance, or straight in SQL, is seen at once. Only the totals are kept here, never rows.
+ * The statement that counts also reads the site's `last_change`, the id of the last transaction
+ * that changed the site's interactions (migration site-last-change), in the same snapshot. A
+ * later statement that reads the same id sees the same rows of the site, as no write to it
+ * committed in between, so the total is still exact: the statement then skips the count and
+ * returns null for it. Every instance checks against the database, so a write through another
+ * instance, or straight in SQL, is seen at once.
+ *
+ * Transaction ids are not handed out twice, but a database restored to an earlier point in time
+ * (or a failover to a replica that lagged) hands out again those of the transactions it lost:
+ * restart the instances after one (docs/deployment.md).
  */
 @Injectable()
 export class PageTotals {
@@ -44,7 +50,7 @@ export class PageTotals {
       // SiteReads may build the read twice (for a session that moved to another site): the
       // second one, whose rows come back, is the one to remember.
       asked = { key, known };
-      return pageStatement({ ...spec, reuse: { siteId, changes: known?.changes ?? null } });
+      return pageStatement({ ...spec, reuse: { siteId, lastChange: known?.lastChange ?? null } });
     });
     const page = fromPageRows(rows);
     const first = rows[0];
@@ -57,22 +63,33 @@ export class PageTotals {
       }
       return { rows: page.rows, total: asked.known.total };
     }
-    if (first.site_changes !== null && first.site_changes !== undefined) {
-      this.remember(asked.key, { changes: String(first.site_changes), total: page.total });
+    if (first.site_last_change !== null && first.site_last_change !== undefined) {
+      this.remember(asked.key, { lastChange: String(first.site_last_change), total: page.total });
     }
     return page;
   }
 
-  private remember(key: string, total: CountedTotal): void {
+  private remember(key: string, counted: CountedTotal): void {
     this.counted.delete(key);
     if (this.counted.size >= TOTALS_KEPT) {
       this.counted.delete(this.counted.keys().next().value!);
     }
-    this.counted.set(key, total);
+    this.counted.set(key, counted);
   }
 }
 
-/** What decides a page's matches: the site, the conditions, where they apply and their values. */
+/**
+ * What decides a page's total: the site, the count's SQL and the values it refers to (a page's
+ * other values, such as date-range's offset, do not change it). Hashed, so that an advanced
+ * search of 100 KiB costs 32 bytes here.
+ */
 function keyOf(siteId: number, spec: PageSpec): string {
-  return JSON.stringify([siteId, spec.where, spec.source ?? null, spec.total ?? null, spec.values]);
+  const count = countQuery(spec);
+  const used = [...new Set([...count.matchAll(/\$(\d+)/g)].map((match) => Number(match[1])))];
+  const values = used
+    .sort((a, b) => a - b)
+    .map((position) => [position, spec.values[position - 1]]);
+  return createHash('sha256')
+    .update(JSON.stringify([siteId, count, values]))
+    .digest('base64');
 }

@@ -5,7 +5,7 @@ import { AddSiteInteractionCounts1795622000000 } from './1795622000000-add-site-
 import { AddUserDisabledAt1795623000000 } from './1795623000000-add-user-disabled-at';
 import { CoverPeriodIndex1795624000000 } from './1795624000000-cover-period-index';
 import { SiteScopedTrigramIndexes1795625000000 } from './1795625000000-site-scoped-trigram-indexes';
-import { SiteChangeCounts1795626000000 } from './1795626000000-site-change-counts';
+import { SiteLastChange1795626000000 } from './1795626000000-site-last-change';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so that the app, the CLI and
@@ -19,5 +19,5 @@ export const MIGRATIONS = [
   AddUserDisabledAt1795623000000,
   CoverPeriodIndex1795624000000,
   SiteScopedTrigramIndexes1795625000000,
-  SiteChangeCounts1795626000000,
+  SiteLastChange1795626000000,
 ];

@@ -4,7 +4,7 @@ import { Site } from '../../sites/entities/site.entity';
 /**
  * How many interactions each site holds, kept exact by statement-level triggers on interactions
  * (migration add-site-interaction-counts), so an unfiltered list's `total` costs one row read
- * instead of counting the whole site; and how often they changed (migration site-change-counts).
+ * instead of counting the whole site; and when they last changed (migration site-last-change).
  */
 @Entity({ name: 'site_interaction_counts' })
 export class SiteInteractionCount {
@@ -22,7 +22,10 @@ export class SiteInteractionCount {
   @Column({ name: 'interactions', type: 'bigint', default: 0 })
   interactions: string;
 
-  /** Raised by every write to the site's interactions: equal counts, unchanged site (PageTotals). */
-  @Column({ name: 'changes', type: 'bigint', default: 0 })
-  changes: string;
+  /**
+   * The id of the last transaction that changed the site's interactions: while it stays the same,
+   * so do they (PageTotals).
+   */
+  @Column({ name: 'last_change', type: 'bigint' })
+  lastChange: string;
 }
