@@ -16,6 +16,8 @@ import {
   fixed,
   log,
   logIn,
+  METRICS_TOKEN,
+  pageTotalsOf,
   mb,
   positiveInteger,
   RATE_LIMITS,
@@ -109,6 +111,7 @@ async function benchmarkDatabase(rows) {
       ACCESS_TOKEN_TTL: '12h',
       MALLOC_MMAP_THRESHOLD_: '131072',
       MALLOC_ARENA_MAX: '2',
+      METRICS_TOKEN,
       ...RATE_LIMITS,
     },
   );
@@ -269,6 +272,10 @@ function combineRounds(runs) {
     peakRssBytes: Math.max(...runs.map((run) => run.peakRssBytes)),
     serverCpuUs: medianOf('serverCpuUs'),
     postgresCpuUs: medianOf('postgresCpuUs'),
+    pageTotals: runs[0].pageTotals && {
+      counted: runs.reduce((sum, run) => sum + run.pageTotals.counted, 0),
+      reused: runs.reduce((sum, run) => sum + run.pageTotals.reused, 0),
+    },
     rounds: runs,
   };
 }
@@ -308,11 +315,13 @@ async function measure(server, scenario, input, token) {
   if (options.warmup > 0) {
     await load(options.warmup);
   }
+  const totalsBefore = server.name === 'product' ? await pageTotalsOf(server.url) : undefined;
   const sampler = sampleRss(server.pid);
   const cpuBefore = readCpuSeconds(server.pid);
   const result = await load(options.duration);
   const cpu = cpuSecondsBetween(cpuBefore, readCpuSeconds(server.pid));
   const peakRssBytes = sampler.stop();
+  const totalsAfter = totalsBefore && (await pageTotalsOf(server.url));
   const perRequest = (seconds) => (seconds * 1e6) / Math.max(result.requests.total, 1);
   const measured = {
     requestsPerSecond: result.requests.average,
@@ -326,11 +335,26 @@ async function measure(server, scenario, input, token) {
     peakRssBytes,
     serverCpuUs: perRequest(cpu.server),
     postgresCpuUs: perRequest(cpu.postgres),
+    pageTotals: totalsBefore && {
+      counted: totalsAfter.counted - totalsBefore.counted,
+      reused: totalsAfter.reused - totalsBefore.reused,
+    },
   };
   log(
-    `${scenario.key.padEnd(18)} ${server.name.padEnd(8)} ${fixed(measured.requestsPerSecond, 0).padStart(6)} req/s  p50 ${fixed(measured.p50Ms, 1)} ms  p99 ${fixed(measured.p99Ms, 1)} ms  unexpected status ${measured.unexpected}  errors ${measured.errors}  peak RSS ${mb(peakRssBytes)} MB  CPU/request ${cpuPerRequest(measured)}`,
+    `${scenario.key.padEnd(18)} ${server.name.padEnd(8)} ${fixed(measured.requestsPerSecond, 0).padStart(6)} req/s  p50 ${fixed(measured.p50Ms, 1)} ms  p99 ${fixed(measured.p99Ms, 1)} ms  unexpected status ${measured.unexpected}  errors ${measured.errors}  peak RSS ${mb(peakRssBytes)} MB  CPU/request ${cpuPerRequest(measured)}${reuseNote(measured)}`,
   );
   return measured;
+}
+
+/** The share of counted totals the product reused in a run, for runs that had any. */
+function reusedShare(measured) {
+  const all = (measured.pageTotals?.counted ?? 0) + (measured.pageTotals?.reused ?? 0);
+  return all === 0 ? undefined : measured.pageTotals.reused / all;
+}
+
+function reuseNote(measured) {
+  const share = reusedShare(measured);
+  return share === undefined ? '' : `  totals reused ${fixed(share * 100, 1)} %`;
 }
 
 /** CPU time per answered request: the server process's, then all PostgreSQL processes'. */
@@ -359,6 +383,15 @@ async function writeReport(runs) {
     for (const { scenario, product, baseline, ratio } of run.results) {
       lines.push(
         `| ${scenario.name} | ${fixed(product.requestsPerSecond, 0)} | ${fixed(product.p50Ms, 1)} | ${fixed(product.p99Ms, 1)} | ${product.unexpected + product.errors} | ${mb(product.peakRssBytes)} | ${cpuPerRequest(product)} | ${baseline ? fixed(baseline.requestsPerSecond, 0) : '—'} | ${baseline ? fixed(baseline.p99Ms, 1) : '—'} | ${baseline ? cpuPerRequest(baseline) : '—'} | ${ratio === undefined ? '—' : `${Math.floor(ratio * 100)} %`} | ${verdict(scenario, product, ratio)} |`,
+      );
+    }
+    const reused = run.results
+      .filter(({ product }) => reusedShare(product) !== undefined)
+      .map(({ scenario, product }) => `${scenario.name} ${fixed(reusedShare(product) * 100, 1)} %`);
+    if (reused.length > 0) {
+      lines.push(
+        '',
+        `Totals the product reused rather than counted (page_totals_total over the measured seconds): ${reused.join(', ')}.`,
       );
     }
     lines.push(...loginTimingLines(run), '');

@@ -114,6 +114,27 @@ export function seedBulk({ interactions, sites, users }, env) {
  * Starts a server process on a free port and waits for GET /health/ready. `stop()` sends SIGTERM
  * (SIGKILL after 10 s) and resolves with how the process ended.
  */
+/** The token the benchmark gives the product for GET /metrics. */
+export const METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
+
+/** The product's `page_totals_total` so far: totals counted, and reused (PageTotals). */
+export async function pageTotalsOf(url) {
+  const response = await globalThis.fetch(`${url}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  if (!response.ok) {
+    throw new Error(`GET /metrics answered ${response.status}`);
+  }
+  const exposition = await response.text();
+  const value = (outcome) =>
+    Number(
+      exposition.match(
+        new RegExp(`^page_totals_total\\{outcome="${outcome}"\\} (\\S+)$`, 'm'),
+      )?.[1] ?? 0,
+    );
+  return { counted: value('counted'), reused: value('reused') };
+}
+
 export async function startServer(name, argv, env) {
   const port = await freePort();
   const started = Date.now();

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { SiteReads } from '../auth/site-reads';
 import type { Principal } from '../common/auth/principal';
 import type { InstantsAsText } from '../common/http/iso-time';
+import { MetricsService } from '../metrics/metrics.service';
 import { countQuery, fromPageRows, pageStatement, type PageRow, type PageSpec } from './page-sql';
 
 /** Totals this instance keeps; the least recently counted go first beyond this. */
@@ -35,7 +36,10 @@ interface CountedTotal {
 export class PageTotals {
   private readonly counted = new Map<string, CountedTotal>();
 
-  constructor(private readonly siteReads: SiteReads) {}
+  constructor(
+    private readonly siteReads: SiteReads,
+    private readonly metrics: MetricsService,
+  ) {}
 
   /** The page `pageOf` describes for the principal's site, and its total. */
   async read(
@@ -61,8 +65,10 @@ export class PageTotals {
       if (asked.known === undefined) {
         throw new Error('A page statement skipped a total nobody had counted');
       }
+      this.metrics.recordPageTotal('reused');
       return { rows: page.rows, total: asked.known.total };
     }
+    this.metrics.recordPageTotal('counted');
     if (first.site_last_change !== null && first.site_last_change !== undefined) {
       this.remember(asked.key, { lastChange: String(first.site_last_change), total: page.total });
     }

@@ -42,6 +42,18 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly pageTotals = new Counter({
+    name: 'page_totals_total',
+    help: 'Totals of pages that count their matches (searches, filters, date ranges): counted, or reused while the site was unchanged',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly pageTotalOutcomes = {
+    counted: this.pageTotals.labels('counted'),
+    reused: this.pageTotals.labels('reused'),
+  };
+
   constructor(dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
     const pool = () => (dataSource.driver as unknown as { master?: PgPoolStats }).master;
@@ -97,6 +109,10 @@ export class MetricsService {
     }
     series.requests.inc();
     series.durations.observe(reply.elapsedTime / 1000);
+  }
+
+  recordPageTotal(outcome: 'counted' | 'reused'): void {
+    this.pageTotalOutcomes[outcome].inc();
   }
 
   recordRateLimitRejection(tier: RateTierName): void {
