@@ -112,7 +112,13 @@ describe('seedBulkInteractions', () => {
                      SELECT conname, pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint
                       WHERE conrelid = 'interactions'::regclass
                      ORDER BY name`;
-    const before = await dataSource.query<Array<{ name: string }>>(indexes);
+    const before = await dataSource.query<Array<{ name: string; definition: string }>>(indexes);
+    // Small pending lists (migration small-trigram-pending-lists), kept through the rebuild.
+    const trigram = before.filter((row) => row.name.endsWith('_trgm_idx'));
+    expect(trigram).toHaveLength(6);
+    for (const row of trigram) {
+      expect(row.definition).toContain("gin_pending_list_limit='64'");
+    }
     const result = await seedBulkInteractions(dataSource, {
       interactions: 100,
       sites: 3,

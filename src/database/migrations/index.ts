@@ -6,6 +6,7 @@ import { AddUserDisabledAt1795623000000 } from './1795623000000-add-user-disable
 import { CoverPeriodIndex1795624000000 } from './1795624000000-cover-period-index';
 import { SiteScopedTrigramIndexes1795625000000 } from './1795625000000-site-scoped-trigram-indexes';
 import { SiteLastChange1795626000000 } from './1795626000000-site-last-change';
+import { SmallTrigramPendingLists1795627000000 } from './1795627000000-small-trigram-pending-lists';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so that the app, the CLI and
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   CoverPeriodIndex1795624000000,
   SiteScopedTrigramIndexes1795625000000,
   SiteLastChange1795626000000,
+  SmallTrigramPendingLists1795627000000,
 ];
