@@ -72,7 +72,9 @@ export function versionedUrl(url: string): string {
 
 /** Prefix and versioning, shared by the running app and the offline OpenAPI generator. */
 export function configureRouting(app: INestApplication): void {
-  app.setGlobalPrefix('api', { exclude: ['health/(.*)', '.well-known/(.*)', 'metrics'] });
+  app.setGlobalPrefix('api', {
+    exclude: ['health/{*path}', '.well-known/{*path}', 'metrics'],
+  });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
 }
 

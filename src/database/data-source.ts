@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseSsl } from '../config/app-config';
+import { GuardedClient } from './guarded-client';
 import { MIGRATIONS } from './migrations';
 import { PasswordResetToken } from '../auth/entities/password-reset-token.entity';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
@@ -53,6 +54,7 @@ export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOpti
     applicationName: options.applicationName ?? 'interaction-api',
     ...(options.ssl ? { ssl: options.ssl } : {}),
     extra: {
+      Client: GuardedClient,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
       statement_timeout: options.statementTimeoutMs ?? 15_000,

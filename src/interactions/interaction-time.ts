@@ -31,6 +31,20 @@ export function canonicalTimeZone(name: string): string | undefined {
 export type ParsedInstant = { ok: true; instant: Date } | { ok: false; reason: string };
 
 /**
+ * The instants the API's own `date-time` format can carry: four-digit years in UTC. Outside them
+ * an instant would be written `+010000-01-01T05:59:59Z`, which no client parses as a date-time.
+ */
+const EARLIEST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
+const LATEST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+export const OUT_OF_RANGE_REASON =
+  'must fall between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC';
+
+export function isRepresentable(instant: Date): boolean {
+  const time = instant.getTime();
+  return time >= EARLIEST_INSTANT && time <= LATEST_INSTANT;
+}
+
+/**
  * A datetime with an offset is taken as is; one without is wall-clock time in `timeZone`
  * (DESIGN.md §6). A wall-clock time that does not exist there (skipped by a DST change) is refused
  * rather than silently moved.
@@ -42,7 +56,7 @@ export function parseInstant(value: string, timeZone: string): ParsedInstant {
   if (HAS_OFFSET.test(value)) {
     const parsed = DateTime.fromISO(value, { setZone: true });
     return parsed.isValid
-      ? { ok: true, instant: parsed.toJSDate() }
+      ? representable(parsed.toJSDate())
       : { ok: false, reason: 'is not a valid date-time' };
   }
   const local = DateTime.fromISO(value, { zone: timeZone });
@@ -58,5 +72,9 @@ export function parseInstant(value: string, timeZone: string): ParsedInstant {
       reason: `does not exist in ${timeZone} (skipped by a daylight-saving change)`,
     };
   }
-  return { ok: true, instant: local.toJSDate() };
+  return representable(local.toJSDate());
+}
+
+function representable(instant: Date): ParsedInstant {
+  return isRepresentable(instant) ? { ok: true, instant } : { ok: false, reason: OUT_OF_RANGE_REASON };
 }

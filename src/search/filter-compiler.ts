@@ -1,7 +1,11 @@
 import type { ErrorDetails } from '../common/errors/api-error';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
-import { parseInstant } from '../interactions/interaction-time';
+import {
+  OUT_OF_RANGE_REASON,
+  parseInstant,
+  type ParsedInstant,
+} from '../interactions/interaction-time';
 import { escapeLike } from '../interactions/text-search';
 import {
   FILTER_LIMITS,
@@ -221,15 +225,17 @@ export class FilterCompiler {
         }
         return value;
       case 'datetime': {
-        const instant = typeof value === 'string' ? toInstant(value) : undefined;
-        if (instant === undefined) {
+        const parsed = typeof value === 'string' ? toInstant(value) : undefined;
+        if (!parsed?.ok) {
           this.fail(
             path,
-            `must be an ISO 8601 date or date-time for ${field}, such as 2023-06-01T00:00:00Z`,
+            parsed?.reason === OUT_OF_RANGE_REASON
+              ? `${OUT_OF_RANGE_REASON} for ${field}`
+              : `must be an ISO 8601 date or date-time for ${field}, such as 2023-06-01T00:00:00Z`,
           );
           return undefined;
         }
-        return instant;
+        return parsed.instant.toISOString();
       }
       case 'text':
         if (typeof value !== 'string' || value.length > FILTER_LIMITS.maxTextLength) {
@@ -323,7 +329,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Date-only is midnight UTC; a date-time without offset is read as UTC. */
-function toInstant(value: string): string | undefined {
-  const parsed = parseInstant(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value, 'UTC');
-  return parsed.ok ? parsed.instant.toISOString() : undefined;
+function toInstant(value: string): ParsedInstant {
+  return parseInstant(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value, 'UTC');
 }

@@ -26,7 +26,12 @@ import {
   type PageSpec,
   type Statement,
 } from '../interactions/interaction-sql';
-import { canonicalTimeZone, parseInstant } from '../interactions/interaction-time';
+import {
+  canonicalTimeZone,
+  isRepresentable,
+  OUT_OF_RANGE_REASON,
+  parseInstant,
+} from '../interactions/interaction-time';
 import { PageTotals } from '../interactions/page-totals';
 import { containsPattern } from '../interactions/text-search';
 import type { AdvancedSearchDto } from './dto/advanced-search.dto';
@@ -183,18 +188,30 @@ function resolveRange(query: DateRangeQueryDto): { from: Date; until: Date } {
 
 function boundary(value: string, zone: string, name: string, daysAfter: 0 | 1): Date {
   if (DATE_ONLY.test(value)) {
-    const midnight = midnightOf(value, zone, daysAfter);
+    const midnight = midnightOf(value, zone, 0);
+    if (midnight && !isRepresentable(midnight)) {
+      throw outOfRange(name);
+    }
     if (midnight) {
-      return midnight;
+      return daysAfter === 0 ? midnight : (midnightOf(value, zone, daysAfter) as Date);
     }
   } else {
     const parsed = parseInstant(value, zone);
     if (parsed.ok) {
       return parsed.instant;
     }
+    if (parsed.reason === OUT_OF_RANGE_REASON) {
+      throw outOfRange(name);
+    }
   }
   throw new ApiError(ErrorCode.BAD_REQUEST, `${name} is not a valid date`, {
     [name]: 'is not a valid date or date-time',
+  });
+}
+
+function outOfRange(name: string): ApiError {
+  return new ApiError(ErrorCode.BAD_REQUEST, `${name} ${OUT_OF_RANGE_REASON}`, {
+    [name]: OUT_OF_RANGE_REASON,
   });
 }
 

@@ -195,6 +195,11 @@ describe('the server process', () => {
       const linesOf = (id: string) =>
         lines.filter((line) => (line.req as { id?: string } | undefined)?.id === id).length;
       expect([linesOf('trace-42'), linesOf('trace-jwks'), linesOf('trace-404')]).toEqual([1, 1, 1]);
+      // A clean start warns of the demo credentials and of nothing else.
+      const warnings = lines.filter((line) => Number(line.level) >= 40 && !('req' in line));
+      expect(warnings.map((line) => line.msg)).toEqual([
+        expect.stringMatching(/^demo data is enabled: /),
+      ]);
       expect(server.output()).not.toMatch(/Bearer ey/);
       expect(server.output()).not.toContain('demo-password-123"');
       expect(server.output()).toContain('"authorization":"[Redacted]"');

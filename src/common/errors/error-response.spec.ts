@@ -1,5 +1,9 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-error';
 import { ErrorCode } from './error-code';
@@ -82,6 +86,35 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(wrapped).status).toBe(503);
     expect(toErrorResponse(new Error('Connection refused by a feature flag')).status).toBe(500);
     expect(toErrorResponse(new QueryRunnerAlreadyReleasedError()).status).toBe(503);
+  });
+
+  it('answers 503 for every query-runner release error, whichever TypeORM class raised it', () => {
+    expect(toErrorResponse(new QueryRunnerProviderAlreadyReleasedError()).status).toBe(503);
+    expect(toErrorResponse(new QueryRunnerAlreadyReleasedError()).status).toBe(503);
+  });
+
+  it.each([
+    ['08006', 'connection_failure'],
+    ['08P01', 'protocol_violation'],
+    ['57P02', 'crash_shutdown'],
+    ['57P03', 'cannot_connect_now'],
+    ['57P04', 'database_dropped'],
+  ])('answers 503 for SQLSTATE %s (%s), raw or wrapped', (code) => {
+    const driverError = Object.assign(new Error('server says no'), { code });
+    expect(toErrorResponse(driverError).status).toBe(503);
+    expect(toErrorResponse(new QueryFailedError('SELECT 1', [], driverError)).status).toBe(503);
+  });
+
+  it('answers 503 for a socket error found in the cause chain', () => {
+    const socket = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    const wrapped = new Error('Connection terminated due to connection timeout', { cause: socket });
+    expect(toErrorResponse(new Error('outer', { cause: wrapped })).status).toBe(503);
+  });
+
+  it('keeps other SQLSTATEs and errors without a cause a 500', () => {
+    const driverError = Object.assign(new Error('relation does not exist'), { code: '42P01' });
+    expect(toErrorResponse(new QueryFailedError('SELECT …', [], driverError)).status).toBe(500);
+    expect(toErrorResponse(new Error('outer', { cause: 'ECONNRESET' })).status).toBe(500);
   });
 
   it('keeps a 4xx Fastify error as a client error with a fixed message', () => {

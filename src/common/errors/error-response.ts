@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { ApiError, type ErrorDetails } from './api-error';
+import { isConnectionLoss } from './connection-loss';
 import { codeForStatus, ErrorCode } from './error-code';
 
 export interface ErrorEnvelope {
@@ -14,31 +15,6 @@ export interface ErrorResponse {
   /** True for failures the client did not cause: log them with the stack. */
   unexpected: boolean;
 }
-
-/** SQLSTATE classes and socket errors that mean "the database is not there right now". */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
-  '57014', // query_canceled: DB_STATEMENT_TIMEOUT ran out (overload or a lock held too long)
-]);
-
-/**
- * The pg client raises these without any SQLSTATE when the socket to the server dies mid-query or
- * cannot be had: the one place where a database error is recognised by its text, because there
- * is nothing else to recognise it by.
- */
-const PG_CONNECTION_LOST = [
-  'Connection terminated',
-  'timeout exceeded when trying to connect',
-  'Client has encountered a connection error and is not queryable',
-  'Client was closed and is not queryable',
-];
 
 const SAFE_FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'Request body is not valid JSON',
@@ -78,7 +54,7 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
       'A value in the request cannot be stored or compared by the database',
     );
   }
-  if (isDatabaseUnavailable(exception)) {
+  if (isConnectionLoss(exception)) {
     return envelope(
       503,
       ErrorCode.SERVICE_UNAVAILABLE,
@@ -132,23 +108,6 @@ function isRejectedValue(exception: unknown): boolean {
   }
   const code = (exception.driverError as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && code.startsWith('22');
-}
-
-function isDatabaseUnavailable(exception: unknown): boolean {
-  // TypeORM releases a query runner whose connection died; its transaction can no longer commit.
-  if (exception instanceof QueryRunnerAlreadyReleasedError) {
-    return true;
-  }
-  const candidate =
-    exception instanceof QueryFailedError ? (exception.driverError as unknown) : exception;
-  const code = (candidate as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') {
-    return UNAVAILABLE_CODES.has(code) || code.startsWith('08');
-  }
-  return (
-    candidate instanceof Error &&
-    PG_CONNECTION_LOST.some((text) => candidate.message.startsWith(text))
-  );
 }
 
 function asFastifyClientError(
