@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { toErrorResponse } from './common/errors/error-response';
 import { AppValidationPipe } from './common/errors/validation.pipe';
+import { clientConnectionOptions } from './common/http/client-connections';
 import { useStrictJsonParser } from './common/http/json-body-parser';
 import { REQUEST_ID_HEADER, requestIdOf } from './common/http/request-id';
 import { useRequestLog } from './common/http/request-log';
@@ -32,9 +33,10 @@ const EXPOSED_HEADERS = [
 export const APP_OPTIONS = { bodyParser: false, bufferLogs: true } as const;
 
 export function createFastifyAdapter(
-  config: Pick<AppConfig, 'bodyLimitBytes' | 'trustProxy'>,
+  config: Pick<AppConfig, 'bodyLimitBytes' | 'trustProxy' | 'requestTimeoutMs' | 'maxConnections'>,
 ): FastifyAdapter {
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
+    ...clientConnectionOptions(config),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: trustProxyOption(config.trustProxy),
     genReqId: requestIdOf,
@@ -52,6 +54,10 @@ export function createFastifyAdapter(
         .send(response.body);
     },
   });
+  if (config.maxConnections > 0) {
+    adapter.getInstance().server.maxConnections = config.maxConnections;
+  }
+  return adapter;
 }
 
 /**

@@ -49,6 +49,10 @@ export class AppConfig {
   rateLimitWindowMs: number;
   /** How long SIGTERM waits for requests in flight before the process exits anyway. */
   shutdownGracePeriodMs: number;
+  /** Longest time a client may take to send a whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** Open client connections per instance; more are closed at once. 0: no cap. */
+  maxConnections: number;
   /** Absent: rate-limit counters live in this process's memory. */
   redisUrl?: string;
   /** Fastify's trustProxy: false ignores X-Forwarded-For; a hop count or addresses trust it. */
@@ -149,6 +153,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     rateLimitWindowMs,
     shutdownGracePeriodMs: durationToMs(env.SHUTDOWN_GRACE_PERIOD ?? '10s'),
+    requestTimeoutMs: durationToMs(env.REQUEST_TIMEOUT ?? '30s'),
+    maxConnections: env.MAX_CONNECTIONS ?? 1000,
     redisUrl: env.REDIS_URL,
     trustProxy: env.TRUST_PROXY ? (parseTrustProxy(env.TRUST_PROXY) ?? false) : false,
     metrics,

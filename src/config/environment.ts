@@ -191,6 +191,17 @@ export class Environment {
   SHUTDOWN_GRACE_PERIOD?: string;
 
   @IsOptional()
+  @IsDuration()
+  REQUEST_TIMEOUT?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'MAX_CONNECTIONS must be an integer between 0 and 1000000 (0: no cap)' })
+  @Min(0, { message: 'MAX_CONNECTIONS must be an integer between 0 and 1000000 (0: no cap)' })
+  @Max(1_000_000, { message: 'MAX_CONNECTIONS must be an integer between 0 and 1000000 (0: no cap)' })
+  MAX_CONNECTIONS?: number;
+
+  @IsOptional()
   @IsRedisUrl()
   REDIS_URL?: string;
 

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,46 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDataSourceOptions } from '../../src/database/data-source';
 import { runMigrationsLocked } from '../../src/database/migrate';
 import { seedDemoData } from '../../src/database/seeds/demo.seed';
+import { logLines, startServer as start, waitForUrl } from '../support/server-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-
-/** The compiled server (npm test builds it first), started the way operators start it. */
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
-
-interface Exit {
-  code: number | null;
-  stderr: string;
-}
-
-function start(env: Record<string, string>): {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<Exit>;
-} {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<Exit>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stderr })),
-  );
-  return { child, output: () => stdout, exit };
-}
-
-async function waitForUrl(output: () => string, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const match = /listening on (http:\/\/[\d.:]+)/.exec(output());
-    if (match) {
-      return match[1];
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`server did not start:\n${output()}`);
-}
 
 describe('the server process', () => {
   it('exits 1 with one line naming the variable when PORT is not a number', async () => {
@@ -182,11 +143,7 @@ describe('the server process', () => {
       const { code } = await server.exit;
       expect(code).toBe(0);
 
-      const lines = server
-        .output()
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const lines = logLines(server.output());
       const loginLog = lines.find(
         (line) => (line.req as { id?: string } | undefined)?.id === 'trace-42',
       );

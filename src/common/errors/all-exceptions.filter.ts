@@ -22,8 +22,16 @@ export function sendError(
   exception: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
-  logger: Pick<Logger, 'error'>,
+  logger: Pick<Logger, 'error' | 'log'>,
 ): void {
+  if (clientWentAway(request)) {
+    // Its body stream failed with ECONNRESET: not a database fault, and nobody to answer.
+    logger.log(
+      { requestId: request.id, method: request.method, url: request.url },
+      'client closed the connection before the response',
+    );
+    return;
+  }
   const response = toErrorResponse(exception);
   if (response.unexpected || response.status === 503) {
     logger.error(
@@ -35,4 +43,8 @@ export function sendError(
     return;
   }
   void reply.status(response.status).headers(response.headers).send(response.body);
+}
+
+function clientWentAway(request: FastifyRequest): boolean {
+  return request.raw.readableAborted || request.raw.socket?.destroyed === true;
 }

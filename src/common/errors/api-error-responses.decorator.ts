@@ -65,10 +65,18 @@ const EXAMPLE_ERRORS: Record<ErrorCode, ErrorEnvelope['error']> = {
     message:
       'The record changed since you read it (If-Match does not match its ETag); read it again',
   },
+  REQUEST_TIMEOUT: {
+    code: ErrorCode.REQUEST_TIMEOUT,
+    message: 'The request was not received in time',
+  },
   PAYLOAD_TOO_LARGE: { code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: {
     code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
     message: 'Unsupported Content-Type; send application/json',
+  },
+  HEADERS_TOO_LARGE: {
+    code: ErrorCode.HEADERS_TOO_LARGE,
+    message: 'The request headers are too large',
   },
   VALIDATION_ERROR: {
     code: ErrorCode.VALIDATION_ERROR,

@@ -11,8 +11,10 @@ export enum ErrorCode {
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   CONFLICT = 'CONFLICT',
   PRECONDITION_FAILED = 'PRECONDITION_FAILED',
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
   VALIDATION_ERROR = 'VALIDATION_ERROR',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   RATE_LIMITED = 'RATE_LIMITED',
@@ -34,8 +36,10 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.CONFLICT]: 409,
   [ErrorCode.PRECONDITION_FAILED]: 412,
+  [ErrorCode.REQUEST_TIMEOUT]: 408,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
+  [ErrorCode.HEADERS_TOO_LARGE]: 431,
   [ErrorCode.VALIDATION_ERROR]: 422,
   [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 422,
   [ErrorCode.RATE_LIMITED]: 429,
@@ -56,6 +60,8 @@ export function codeForStatus(status: number): ErrorCode {
       return ErrorCode.NOT_FOUND;
     case 405:
       return ErrorCode.METHOD_NOT_ALLOWED;
+    case 408:
+      return ErrorCode.REQUEST_TIMEOUT;
     case 409:
       return ErrorCode.CONFLICT;
     case 412:
@@ -66,6 +72,8 @@ export function codeForStatus(status: number): ErrorCode {
       return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
     case 422:
       return ErrorCode.VALIDATION_ERROR;
+    case 431:
+      return ErrorCode.HEADERS_TOO_LARGE;
     case 429:
       return ErrorCode.RATE_LIMITED;
     case 503:
