@@ -198,7 +198,9 @@ export class Environment {
   @Transform(toInteger)
   @IsInt({ message: 'MAX_CONNECTIONS must be an integer between 0 and 1000000 (0: no cap)' })
   @Min(0, { message: 'MAX_CONNECTIONS must be an integer between 0 and 1000000 (0: no cap)' })
-  @Max(1_000_000, { message: 'MAX_CONNECTIONS must be an integer between 0 and 1000000 (0: no cap)' })
+  @Max(1_000_000, {
+    message: 'MAX_CONNECTIONS must be an integer between 0 and 1000000 (0: no cap)',
+  })
   MAX_CONNECTIONS?: number;
 
   @IsOptional()

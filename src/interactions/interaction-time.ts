@@ -76,5 +76,7 @@ export function parseInstant(value: string, timeZone: string): ParsedInstant {
 }
 
 function representable(instant: Date): ParsedInstant {
-  return isRepresentable(instant) ? { ok: true, instant } : { ok: false, reason: OUT_OF_RANGE_REASON };
+  return isRepresentable(instant)
+    ? { ok: true, instant }
+    : { ok: false, reason: OUT_OF_RANGE_REASON };
 }

@@ -99,7 +99,9 @@ describe('client connections (REQUEST_TIMEOUT, MAX_CONNECTIONS, parser errors, d
 
   it('answers headers larger than Node accepts with 431 HEADERS_TOO_LARGE in the envelope', async () => {
     const connection = await open(port);
-    connection.socket.write(`GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    connection.socket.write(
+      `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
     await connection.closed;
     const response = connection.received();
     expect(response).toMatch(/^HTTP\/1\.1 431 /);

@@ -70,7 +70,11 @@ describe('when PostgreSQL ends every connection of the app', () => {
     await lockHolder.release();
 
     expect((await testApp.request({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
-    const list = await testApp.request({ method: 'GET', url: '/api/v1/interactions', headers: auth });
+    const list = await testApp.request({
+      method: 'GET',
+      url: '/api/v1/interactions',
+      headers: auth,
+    });
     expect(list.statusCode).toBe(200);
   });
 

@@ -15,9 +15,10 @@ import { helmetHeaders } from './security-headers';
  * checks the timeout every `connectionsCheckingInterval` (30 s by default, so a 30 s timeout
  * could take a minute): here a quarter of the timeout, between 250 ms and 5 s.
  */
-export function clientConnectionOptions(
-  config: Pick<AppConfig, 'requestTimeoutMs'>,
-): Pick<FastifyServerOptions, 'requestTimeout' | 'clientErrorHandler'> & {
+export function clientConnectionOptions(config: Pick<AppConfig, 'requestTimeoutMs'>): Pick<
+  FastifyServerOptions,
+  'requestTimeout' | 'clientErrorHandler'
+> & {
   http: { connectionsCheckingInterval: number; headersTimeout: number };
 } {
   return {
@@ -70,7 +71,9 @@ const MESSAGES: Record<number, string> = {
 };
 
 function rawResponse(status: number, requestId: string): string {
-  const body = JSON.stringify({ error: { code: codeForStatus(status), message: MESSAGES[status] } });
+  const body = JSON.stringify({
+    error: { code: codeForStatus(status), message: MESSAGES[status] },
+  });
   const headers: Record<string, string | number> = {
     ...SECURITY_HEADERS,
     'Content-Type': 'application/json; charset=utf-8',
