@@ -302,6 +302,37 @@ describe('interactions: CRUD and validation', () => {
       await invalid({ start_datetime: '2023-02-30T10:00:00Z' }, 'start_datetime');
     });
 
+    it('refuses an instant outside years 0001–9999 in UTC, after the time-zone conversion', async () => {
+      const reason =
+        'must fall between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC';
+      const error = expectError(
+        await create({
+          ...EXAMPLE_INTERACTION,
+          start_datetime: '0000-01-01T00:00:00',
+          end_datetime: '9999-12-31T23:59:59',
+          timezone: 'America/Chicago',
+        }),
+        422,
+        'VALIDATION_ERROR',
+      );
+      expect(error.details).toEqual({
+        start_datetime: `start_datetime ${reason}`,
+        end_datetime: `end_datetime ${reason}`,
+      });
+      await invalid({ end_datetime: '9999-12-31T23:59:59-00:01' }, 'end_datetime');
+      const edges = interactionOf(
+        await create({
+          ...EXAMPLE_INTERACTION,
+          start_datetime: '0001-01-01T00:00:00Z',
+          end_datetime: '9999-12-31T23:59:59Z',
+        }),
+      );
+      expect([edges.start_datetime, edges.end_datetime]).toEqual([
+        '0001-01-01T00:00:00Z',
+        '9999-12-31T23:59:59Z',
+      ]);
+    });
+
     it('refuses an end before the start', async () => {
       expect(await invalid({ end_datetime: '2023-06-20T13:59:59Z' }, 'end_datetime')).toBe(
         'end_datetime must not be before start_datetime',

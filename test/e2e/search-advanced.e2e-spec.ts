@@ -347,6 +347,23 @@ describe('POST /search/advanced', () => {
       });
     });
 
+    it('refuses a datetime value outside years 0001–9999 in UTC, naming its path', async () => {
+      expect(
+        await invalid({
+          filters: [
+            { field: 'start_datetime', operator: 'gte', value: '2023-01-01' },
+            { field: 'end_datetime', operator: 'lt', value: '10000-01-01T00:00:00Z' },
+            { field: 'created_at', operator: 'between', value: ['0000-12-31', '2023-01-01'] },
+          ],
+        }),
+      ).toEqual({
+        'filters[1].value':
+          'must be an ISO 8601 date or date-time for end_datetime, such as 2023-06-01T00:00:00Z',
+        'filters[2].value[0]':
+          'must fall between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC for created_at',
+      });
+    });
+
     it('refuses a string for an integer field, an unknown field, an unknown operator and a text operator on a number', async () => {
       expect(
         await invalid({

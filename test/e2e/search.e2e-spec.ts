@@ -125,6 +125,27 @@ describe('search endpoints', () => {
       expect(resultIds((await get(touching)).json())).toEqual(idsOf('kickoff'));
     });
 
+    it('answers 400 for a bound outside years 0001–9999 in UTC, after the time-zone conversion', async () => {
+      const reason =
+        'must fall between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z once converted to UTC';
+      for (const query of [
+        'start_date=0000-12-31&end_date=2023-01-01',
+        'start_date=0001-01-01&end_date=2023-01-01&timezone=Asia/Tokyo',
+        'start_date=0001-01-01T01:00:00%2B02:00&end_date=2023-01-01',
+      ]) {
+        const error = expectError(
+          await get(`/api/v1/search/date-range?${query}`),
+          400,
+          'BAD_REQUEST',
+        );
+        expect(error.details).toEqual({ start_date: reason });
+      }
+      const widest = await get(
+        '/api/v1/search/date-range?start_date=0001-01-01&end_date=9999-12-31',
+      );
+      expect(widest.statusCode).toBe(200);
+    });
+
     it('answers 400 for a bad date, a reversed range, a missing bound or an unknown timezone', async () => {
       expectError(
         await get('/api/v1/search/date-range?start_date=2023-13-01&end_date=2023-12-31'),

@@ -42,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 async function recreateTemplate(adminUrl: string): Promise<void> {
   const admin = new Client({ connectionString: adminUrl });
+  admin.on('error', () => undefined);
   await admin.connect();
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);

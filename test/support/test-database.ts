@@ -21,6 +21,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 async function admin(adminUrl: string, sql: string): Promise<void> {
   const client = new Client({ connectionString: adminUrl });
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query(sql);

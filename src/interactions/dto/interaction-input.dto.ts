@@ -10,7 +10,7 @@ const trim = ({ value }: TransformFnParams): unknown =>
 const DATETIME_MESSAGE = 'must be an ISO 8601 date-time such as 2023-06-12T10:00:00Z';
 const NULL_CLEARS = 'Absent or null: empty (PATCH: absent keeps the stored value, null clears it)';
 const DATETIME_DESCRIPTION =
-  'ISO 8601. With Z or an offset it is taken as is; without, it is wall-clock time in `timezone`. Returned in UTC.';
+  'ISO 8601. With Z or an offset it is taken as is; without, it is wall-clock time in `timezone`. Returned in UTC. Once in UTC it must fall between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z (else 422).';
 
 /**
  * Server-owned fields a client may echo back from a GET: accepted and ignored (DESIGN.md §6), so

@@ -24,7 +24,8 @@ export class DateRangeQueryDto extends PageQueryDto {
   @ApiProperty({
     maxLength: INPUT_DATETIME_MAX_LENGTH,
     example: '2023-06-01',
-    description: 'YYYY-MM-DD (start of that day) or a full ISO 8601 date-time',
+    description:
+      'YYYY-MM-DD (start of that day) or a full ISO 8601 date-time; in UTC between 0001-01-01 and 9999-12-31 (else 400)',
   })
   @IsString({ message: 'start_date must be a single value' })
   @Matches(DATE_OR_DATETIME, { message: 'start_date must be YYYY-MM-DD or an ISO 8601 date-time' })
