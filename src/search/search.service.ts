@@ -176,24 +176,29 @@ function resolveRange(query: DateRangeQueryDto): { from: Date; until: Date } {
       timezone: 'must be an IANA time zone name such as America/New_York',
     });
   }
-  const from = boundary(query.start_date, zone, 'start_date', 0);
-  const until = boundary(query.end_date, zone, 'end_date', 1);
-  if (from > until) {
+  const from = instantOf(query.start_date, zone, 'start_date');
+  const end = instantOf(query.end_date, zone, 'end_date');
+  // As dates (DESIGN.md §7): a start one day after a date-only end is reversed, although it
+  // equals the end's exclusive bound.
+  if (from > end) {
     throw new ApiError(ErrorCode.BAD_REQUEST, 'start_date must not be after end_date', {
       start_date: 'must not be after end_date',
     });
   }
+  // A date-only end includes its whole day.
+  const until = DATE_ONLY.test(query.end_date) ? midnightOf(query.end_date, zone, 1)! : end;
   return { from, until };
 }
 
-function boundary(value: string, zone: string, name: string, daysAfter: 0 | 1): Date {
+/** A date's midnight in `zone`, or a date-time (naive ones in `zone`). */
+function instantOf(value: string, zone: string, name: string): Date {
   if (DATE_ONLY.test(value)) {
     const midnight = midnightOf(value, zone, 0);
     if (midnight && !isRepresentable(midnight)) {
       throw outOfRange(name);
     }
     if (midnight) {
-      return daysAfter === 0 ? midnight : (midnightOf(value, zone, daysAfter) as Date);
+      return midnight;
     }
   } else {
     const parsed = parseInstant(value, zone);

@@ -146,6 +146,21 @@ describe('search endpoints', () => {
       expect(widest.statusCode).toBe(200);
     });
 
+    it('answers 400 for a start date one day after the end date, in UTC and in a time zone', async () => {
+      for (const zone of ['', '&timezone=America/Los_Angeles']) {
+        const error = expectError(
+          await get(`/api/v1/search/date-range?start_date=2023-07-02&end_date=2023-07-01${zone}`),
+          400,
+          'BAD_REQUEST',
+        );
+        expect(error.details).toEqual({ start_date: 'must not be after end_date' });
+      }
+      const oneDay = await get(
+        '/api/v1/search/date-range?start_date=2023-07-01&end_date=2023-07-01',
+      );
+      expect(resultIds(oneDay.json())).toEqual(idsOf('overnight', 'quarterly'));
+    });
+
     it('answers 400 for a bad date, a reversed range, a missing bound or an unknown timezone', async () => {
       expectError(
         await get('/api/v1/search/date-range?start_date=2023-13-01&end_date=2023-12-31'),
