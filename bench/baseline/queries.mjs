@@ -1,6 +1,6 @@
 /**
  * The SQL the product sends for the benchmark's read scenarios. The statements come from the
- * product's own builders (src/interactions/interaction-sql.ts, compiled to dist/ by the benchmark's
+ * product's own builders (src/interactions/read/interaction-sql.ts, compiled to dist/ by the benchmark's
  * build), so the baseline cannot drift from them: one statement per read, a page carrying its total.
  * Only the advanced search's conditions are written out here, as FilterCompiler compiles the
  * benchmark's body; when the compiler or a service changes its SQL, change them in the same commit.
@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const sql = require('../../dist/src/interactions/interaction-sql.js');
+const sql = require('../../dist/src/interactions/read/interaction-sql.js');
 export const { fromPageRows } = sql;
 /** The product's handling of timestamps in reads (SiteReads): text from pg, rearranged. */
 export const { INSTANTS_AS_TEXT, toIsoSeconds } = require('../../dist/src/common/http/iso-time.js');

@@ -21,7 +21,6 @@ import { PasswordHasher } from './password-hasher';
 import { PasswordResetService } from './password-reset.service';
 import { PrincipalResolver } from './principal-resolver';
 import { SessionsService } from './sessions.service';
-import { SiteReads } from './site-reads';
 import { TokenService } from './token.service';
 
 @Module({
@@ -51,8 +50,7 @@ import { TokenService } from './token.service';
     TokenService,
     PrincipalResolver,
     MailerService,
-    SiteReads,
   ],
-  exports: [PasswordHasher, SiteReads],
+  exports: [PasswordHasher, PrincipalResolver],
 })
 export class AuthModule {}

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { resolve } from 'node:path';
+import { DEFAULT_TOTAL_LIMIT } from '../interactions/read/page-sql';
 import {
   ConfigurationError,
   durationToMs,
@@ -53,6 +54,8 @@ export class AppConfig {
   requestTimeoutMs: number;
   /** Open client connections per instance; more are closed at once. 0: no cap. */
   maxConnections: number;
+  /** Matches a page's total counts at most (DESIGN.md §7); past it `total_exact` is false. */
+  totalLimit: number;
   /** Absent: rate-limit counters live in this process's memory. */
   redisUrl?: string;
   /** Fastify's trustProxy: false ignores X-Forwarded-For; a hop count or addresses trust it. */
@@ -155,6 +158,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGracePeriodMs: durationToMs(env.SHUTDOWN_GRACE_PERIOD ?? '10s'),
     requestTimeoutMs: durationToMs(env.REQUEST_TIMEOUT ?? '30s'),
     maxConnections: env.MAX_CONNECTIONS ?? 1000,
+    totalLimit: env.TOTAL_LIMIT ?? DEFAULT_TOTAL_LIMIT,
     redisUrl: env.REDIS_URL,
     trustProxy: env.TRUST_PROXY ? (parseTrustProxy(env.TRUST_PROXY) ?? false) : false,
     metrics,

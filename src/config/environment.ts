@@ -191,6 +191,13 @@ export class Environment {
   SHUTDOWN_GRACE_PERIOD?: string;
 
   @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'TOTAL_LIMIT must be an integer between 1000 and 1000000' })
+  @Min(1000, { message: 'TOTAL_LIMIT must be an integer between 1000 and 1000000' })
+  @Max(1_000_000, { message: 'TOTAL_LIMIT must be an integer between 1000 and 1000000' })
+  TOTAL_LIMIT?: number;
+
+  @IsOptional()
   @IsDuration()
   REQUEST_TIMEOUT?: string;
 

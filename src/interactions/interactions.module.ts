@@ -6,12 +6,21 @@ import { Interaction } from './entities/interaction.entity';
 import { InteractionFieldRules } from './interaction-fields';
 import { InteractionsController } from './interactions.controller';
 import { InteractionsService } from './interactions.service';
-import { PageTotals } from './page-totals';
+import { InteractionReads } from './read/interaction-reads';
+import { PageTotals } from './read/page-totals';
+import { SiteReads } from './read/site-reads';
 
 @Module({
   imports: [AuthModule, TypeOrmModule.forFeature([Interaction])],
   controllers: [InteractionsController],
-  providers: [InteractionsService, InteractionFieldRules, IdempotencyService, PageTotals],
-  exports: [InteractionFieldRules, PageTotals],
+  providers: [
+    InteractionsService,
+    InteractionFieldRules,
+    IdempotencyService,
+    InteractionReads,
+    PageTotals,
+    SiteReads,
+  ],
+  exports: [InteractionFieldRules, InteractionReads],
 })
 export class InteractionsModule {}

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { SiteReads } from '../auth/site-reads';
 import type { Principal } from '../common/auth/principal';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -18,16 +17,9 @@ import type { InteractionInputDto, InteractionPatchDto } from './dto/interaction
 import type { ListInteractionsQueryDto } from './dto/list-interactions-query.dto';
 import { Interaction } from './entities/interaction.entity';
 import { InteractionFieldRules, type InteractionFields } from './interaction-fields';
-import {
-  fromPageRows,
-  insertStatement,
-  interactionStatement,
-  listStatement,
-  textSearchPage,
-  type InteractionRow,
-  type PageRow,
-} from './interaction-sql';
-import { PageTotals } from './page-totals';
+import { insertStatement } from './interaction-insert';
+import { textSearchPage, type InteractionRow } from './read/interaction-sql';
+import { InteractionReads } from './read/interaction-reads';
 
 /** An interaction as the API returns it, with the ETag of that version. */
 export interface VersionedInteraction {
@@ -48,8 +40,7 @@ export class InteractionsService {
     private readonly dataSource: DataSource,
     private readonly rules: InteractionFieldRules,
     private readonly idempotency: IdempotencyService,
-    private readonly siteReads: SiteReads,
-    private readonly totals: PageTotals,
+    private readonly reads: InteractionReads,
   ) {}
 
   async list(
@@ -58,25 +49,18 @@ export class InteractionsService {
   ): Promise<InteractionListResponseDto> {
     const page = toPageRequest(query);
     const { search } = query;
-    // Unfiltered, the total is the site's counter row (SITE_TOTAL): nothing to reuse.
-    const { rows, total } =
+    const read =
       search === undefined
-        ? fromPageRows(
-            await this.siteReads.rows<PageRow>(principal, (siteId) =>
-              listStatement(siteId, { limit: page.pageSize, offset: page.offset }),
-            ),
-          )
-        : await this.totals.read(principal, (siteId) =>
+        ? await this.reads.list(principal, page)
+        : await this.reads.page(principal, (siteId) =>
             textSearchPage(siteId, { limit: page.pageSize, offset: page.offset, search }),
           );
-    return { interactions: rows.map(toInteractionDto), ...pageInfo(page, total) };
+    return { interactions: read.rows.map(toInteractionDto), ...pageInfo(page, read) };
   }
 
   /** A record outside the current site is indistinguishable from a missing one. */
   async get(principal: Principal, id: number): Promise<VersionedInteraction> {
-    const [row] = await this.siteReads.rows<InteractionRow>(principal, (siteId) =>
-      interactionStatement(siteId, id),
-    );
+    const row = await this.reads.get(principal, id);
     if (!row) {
       throw notFound(id);
     }

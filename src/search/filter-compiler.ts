@@ -6,7 +6,7 @@ import {
   parseInstant,
   type ParsedInstant,
 } from '../interactions/interaction-time';
-import { escapeLike } from '../interactions/text-search';
+import { escapeLike } from '../interactions/read/text-search';
 import {
   FILTER_LIMITS,
   FILTER_OPERATORS,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { DataSource } from 'typeorm';
-import { SiteReads } from '../auth/site-reads';
 import type { Principal } from '../common/auth/principal';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -21,19 +20,18 @@ import {
   ROW_ALIAS,
   textSearchPage,
   upcomingStatement,
-  type InteractionRow,
   type OrderKey,
   type PageSpec,
   type Statement,
-} from '../interactions/interaction-sql';
+} from '../interactions/read/interaction-sql';
 import {
   canonicalTimeZone,
   isRepresentable,
   OUT_OF_RANGE_REASON,
   parseInstant,
 } from '../interactions/interaction-time';
-import { PageTotals } from '../interactions/page-totals';
-import { containsPattern } from '../interactions/text-search';
+import { InteractionReads } from '../interactions/read/interaction-reads';
+import { containsPattern } from '../interactions/read/text-search';
 import type { AdvancedSearchDto } from './dto/advanced-search.dto';
 import type { DateRangeQueryDto, TextSearchQueryDto } from './dto/search-query.dto';
 import type { InteractionWindowDto, SearchResultsDto } from './dto/search-results.dto';
@@ -53,8 +51,7 @@ export class SearchService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly fieldRules: InteractionFieldRules,
-    private readonly siteReads: SiteReads,
-    private readonly totals: PageTotals,
+    private readonly reads: InteractionReads,
   ) {}
 
   text(principal: Principal, query: TextSearchQueryDto): Promise<SearchResultsDto> {
@@ -151,15 +148,15 @@ export class SearchService {
     page: PageRequest,
     pageOf: (siteId: number) => PageSpec,
   ): Promise<SearchResultsDto> {
-    const { rows, total } = await this.totals.read(principal, pageOf);
-    return { results: rows.map(toInteractionDto), ...pageInfo(page, total) };
+    const read = await this.reads.page(principal, pageOf);
+    return { results: read.rows.map(toInteractionDto), ...pageInfo(page, read) };
   }
 
   private async window(
     principal: Principal,
     read: (siteId: number) => Statement,
   ): Promise<InteractionWindowDto> {
-    const rows = await this.siteReads.rows<InteractionRow>(principal, read);
+    const rows = await this.reads.window(principal, read);
     return { interactions: rows.map(toInteractionDto) };
   }
 }

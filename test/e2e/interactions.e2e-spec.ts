@@ -497,6 +497,7 @@ describe('interactions: CRUD and validation', () => {
       expect(response.json()).toEqual({
         interactions: [],
         total: 0,
+        total_exact: true,
         page: 50,
         page_size: 20,
         total_pages: 0,

@@ -1,7 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/auth/entities/user.entity';
-import { pageStatement, textSearchPage } from '../../src/interactions/interaction-sql';
+import { pageStatement, textSearchPage } from '../../src/interactions/read/interaction-sql';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import type { Site } from '../../src/sites/entities/site.entity';
 import { makeInteraction, makeSite, makeUser } from '../support/factories';

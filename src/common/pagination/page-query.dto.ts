@@ -86,16 +86,21 @@ export function toPageRequest(query: PageQueryDto): PageRequest {
 
 export interface PageInfo {
   total: number;
+  total_exact: boolean;
   page: number;
   page_size: number;
   total_pages: number;
 }
 
-export function pageInfo(request: PageRequest, total: number): PageInfo {
+export function pageInfo(
+  request: PageRequest,
+  counted: { total: number; totalExact: boolean },
+): PageInfo {
   return {
-    total,
+    total: counted.total,
+    total_exact: counted.totalExact,
     page: request.page,
     page_size: request.pageSize,
-    total_pages: Math.ceil(total / request.pageSize),
+    total_pages: Math.ceil(counted.total / request.pageSize),
   };
 }

@@ -3,7 +3,7 @@ import { PageInfoDto } from '../../common/pagination/page-info.dto';
 import { MAX_PAGE_SIZE } from '../../common/pagination/page-query.dto';
 import { toIsoSeconds, type InstantsAsText } from '../../common/http/iso-time';
 import { INT32_ID, INT64_ID, UTC_TIMESTAMP } from '../../openapi/schema-types';
-import type { InteractionRow } from '../interaction-row';
+import type { InteractionRow } from '../read/interaction-row';
 
 export class InteractionDto {
   @ApiProperty({ ...INT64_ID, example: 1, description: 'bigint in the database; a JSON number' })

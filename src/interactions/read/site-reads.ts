@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { assertSiteRole } from '../common/auth/access.guard';
-import type { Principal } from '../common/auth/principal';
-import { INSTANTS_AS_TEXT, type InstantsAsText } from '../common/http/iso-time';
-import { runStatement, type Statement } from '../database/statement';
-import type { SiteRole } from '../sites/entities/site-membership.entity';
+import { assertSiteRole } from '../../common/auth/access.guard';
+import type { Principal } from '../../common/auth/principal';
+import { INSTANTS_AS_TEXT, type InstantsAsText } from '../../common/http/iso-time';
+import { runStatement, type Statement } from '../../database/statement';
+import type { SiteRole } from '../../sites/entities/site-membership.entity';
 import {
   PrincipalResolver,
   sessionContextQuery,
   sessionEnded,
   type SessionContextRow,
-} from './principal-resolver';
+} from '../../auth/principal-resolver';
 
 /** Instants stay text: the reads only format them (toIsoSeconds). */
 const READ_OPTIONS = { types: INSTANTS_AS_TEXT };

@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { SiteReads } from '../auth/site-reads';
-import type { Principal } from '../common/auth/principal';
-import type { InstantsAsText } from '../common/http/iso-time';
-import { MetricsService } from '../metrics/metrics.service';
-import { countQuery, fromPageRows, pageStatement, type PageRow, type PageSpec } from './page-sql';
+import { SiteReads } from './site-reads';
+import type { Principal } from '../../common/auth/principal';
+import { AppConfig } from '../../config/app-config';
+import { MetricsService } from '../../metrics/metrics.service';
+import type { ReadPage } from './interaction-reads';
+import {
+  boundedTotal,
+  countQuery,
+  fromPageRows,
+  pageStatement,
+  type PageRow,
+  type PageSpec,
+} from './page-sql';
 
 /** Totals this instance keeps; the least recently counted go first beyond this. */
 const TOTALS_KEPT = 1_000;
@@ -36,24 +44,26 @@ interface CountedTotal {
 export class PageTotals {
   private readonly counted = new Map<string, CountedTotal>();
 
+  private readonly countLimit: number;
+
   constructor(
     private readonly siteReads: SiteReads,
     private readonly metrics: MetricsService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.countLimit = config.totalLimit;
+  }
 
-  /** The page `pageOf` describes for the principal's site, and its total. */
-  async read(
-    principal: Principal,
-    pageOf: (siteId: number) => PageSpec,
-  ): Promise<{ rows: Array<InstantsAsText<PageRow>>; total: number }> {
-    let asked: { key: string; known: CountedTotal | undefined } | undefined;
+  /** The page `pageOf` describes for the principal's site, and its total up to TOTAL_LIMIT. */
+  async read(principal: Principal, pageOf: (siteId: number) => PageSpec): Promise<ReadPage> {
+    let asked: { spec: PageSpec; key: string; known: CountedTotal | undefined } | undefined;
     const rows = await this.siteReads.rows<PageRow>(principal, (siteId) => {
-      const spec = pageOf(siteId);
+      const spec = { ...pageOf(siteId), countLimit: this.countLimit };
       const key = keyOf(siteId, spec);
       const known = this.counted.get(key);
       // SiteReads may build the read twice (for a session that moved to another site): the
       // second one, whose rows come back, is the one to remember.
-      asked = { key, known };
+      asked = { spec, key, known };
       return pageStatement({ ...spec, reuse: { siteId, lastChange: known?.lastChange ?? null } });
     });
     const page = fromPageRows(rows);
@@ -66,13 +76,13 @@ export class PageTotals {
         throw new Error('A page statement skipped a total nobody had counted');
       }
       this.metrics.recordPageTotal('reused');
-      return { rows: page.rows, total: asked.known.total };
+      return { rows: page.rows, ...boundedTotal(asked.spec, asked.known.total) };
     }
     this.metrics.recordPageTotal('counted');
     if (first.site_last_change !== null && first.site_last_change !== undefined) {
       this.remember(asked.key, { lastChange: String(first.site_last_change), total: page.total });
     }
-    return page;
+    return { rows: page.rows, ...boundedTotal(asked.spec, page.total) };
   }
 
   private remember(key: string, counted: CountedTotal): void {

@@ -1,5 +1,5 @@
 /**
- * The SQL of every interaction read and of the insert, written out: these are the hottest
+ * The SQL of every interaction read, written out: these are the hottest
  * requests, and TypeORM's query building and entity hydration cost more CPU than the statements
  * themselves. Each read is one statement; a page carries its total in the same statement
  * (page-sql.ts). The rows' columns and orders are in interaction-row.ts.
@@ -8,16 +8,8 @@
  * Kept free of Nest and TypeORM runtime imports for that reason.
  */
 
-import type { Statement } from '../database/statement';
-import type { InteractionFields } from './interaction-fields';
-import {
-  COLUMN_PROPERTIES,
-  OLDEST_FIRST,
-  NEWEST_FIRST,
-  ROW_ALIAS,
-  SELECT_COLUMNS,
-  type InteractionRow,
-} from './interaction-row';
+import type { Statement } from '../../database/statement';
+import { OLDEST_FIRST, NEWEST_FIRST, ROW_ALIAS, SELECT_COLUMNS } from './interaction-row';
 import { pageStatement, windowStatement, type PageSpec } from './page-sql';
 import { containsPattern, textMatchCondition } from './text-search';
 
@@ -29,7 +21,13 @@ export {
   type InteractionRow,
   type OrderKey,
 } from './interaction-row';
-export { fromPageRows, pageStatement, type PageRow, type PageSpec } from './page-sql';
+export {
+  DEFAULT_TOTAL_LIMIT,
+  fromPageRows,
+  pageStatement,
+  type PageRow,
+  type PageSpec,
+} from './page-sql';
 
 /** `GET /interactions/{id}`: the row, if it is in the site. */
 export function interactionStatement(siteId: number, id: number | string): Statement {
@@ -37,42 +35,6 @@ export function interactionStatement(siteId: number, id: number | string): State
     name: 'interaction_in_site',
     text: `SELECT ${SELECT_COLUMNS} FROM "interactions" "${ROW_ALIAS}" WHERE "${ROW_ALIAS}"."id" = $1 AND "${ROW_ALIAS}"."site_id" = $2`,
     values: [String(id), siteId],
-  };
-}
-
-/** What a new row is given; the other columns have defaults. */
-type NewInteractionRow = InteractionFields & Pick<InteractionRow, 'siteId' | 'createdBy'>;
-
-const INSERTED: Array<keyof NewInteractionRow> = [
-  'siteId',
-  'createdBy',
-  'title',
-  'type',
-  'lead',
-  'startDatetime',
-  'endDatetime',
-  'timezone',
-  'location',
-  'description',
-  'notes',
-];
-
-const COLUMN_OF = new Map(COLUMN_PROPERTIES.map(([column, property]) => [property, column]));
-
-const INSERT_TEXT =
-  `INSERT INTO "interactions" AS "${ROW_ALIAS}" ` +
-  `(${INSERTED.map((property) => `"${COLUMN_OF.get(property)}"`).join(', ')}) ` +
-  `VALUES (${INSERTED.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING ${SELECT_COLUMNS}`;
-
-/**
- * `POST /interactions`: the new row, as the reads return it, in one statement. TypeORM's save
- * wrapped it in a transaction and read the row again afterwards: four round trips for one.
- */
-export function insertStatement(row: NewInteractionRow): Statement {
-  return {
-    name: 'interaction_insert',
-    text: INSERT_TEXT,
-    values: INSERTED.map((property) => row[property]),
   };
 }
 
@@ -123,7 +85,7 @@ const DATE_RANGE_PAGE_CANDIDATES =
   `((${STARTING_INSIDE} ORDER BY "${ROW_ALIAS}"."start_datetime" ASC, "${ROW_ALIAS}"."id" ASC LIMIT $4) ` +
   `UNION ALL (${RUNNING_AT_START})) AS "${ROW_ALIAS}"`;
 
-const DATE_RANGE_TOTAL = `SELECT count(*) FROM (${STARTING_INSIDE} UNION ALL ${RUNNING_AT_START}) AS "matches"`;
+const DATE_RANGE_MATCHES = `${STARTING_INSIDE} UNION ALL ${RUNNING_AT_START}`;
 
 /**
  * `GET /search/date-range`: rows overlapping [from, until), oldest first. An interaction's period
@@ -145,7 +107,7 @@ export function dateRangePage(
     name: 'interactions_date_range',
     source: DATE_RANGE_PAGE_CANDIDATES,
     where: 'true',
-    total: DATE_RANGE_TOTAL,
+    matches: DATE_RANGE_MATCHES,
     values: [siteId, range.from, range.until, range.offset + range.limit],
     orderBy: OLDEST_FIRST,
     limit: range.limit,
@@ -181,7 +143,7 @@ export function recentStatement(siteId: number, limit: number): Statement {
 /** The site's rows matching more conditions (`$2…` in `values`), one page, in `orderBy` order. */
 export function pageInSite(
   siteId: number,
-  spec: Omit<PageSpec, 'total' | 'values' | 'where' | 'name'> & {
+  spec: Omit<PageSpec, 'total' | 'matches' | 'values' | 'where' | 'name'> & {
     where?: string;
     values?: unknown[];
   },

@@ -3,7 +3,7 @@
  * OFFSET clause, and the rows back. The statements of each read are in interaction-sql.ts.
  */
 
-import type { Statement } from '../database/statement';
+import type { Statement } from '../../database/statement';
 import { ROW_ALIAS, SELECT_COLUMNS, type InteractionRow, type OrderKey } from './interaction-row';
 
 export interface PageSpec {
@@ -13,8 +13,15 @@ export interface PageSpec {
   orderBy: OrderKey[];
   limit: number;
   offset: number;
-  /** A scalar query (same parameters) for the number of matches; default: count(*) of `where`. */
+  /** A scalar query (same parameters) giving the exact number of matches (the site's counter). */
   total?: string;
+  /**
+   * Without `total`: a query (same parameters) with one row per match, counted up to
+   * `countLimit`; default: the rows of the table that meet `where`.
+   */
+  matches?: string;
+  /** Matches counted at most (TOTAL_LIMIT); one more is looked for, to tell "more". */
+  countLimit?: number;
   /** See Statement.name: only for a page whose plan does not depend on the values. */
   name?: string;
   /**
@@ -37,9 +44,35 @@ export interface TotalReuse {
   lastChange: string | null;
 }
 
-/** The scalar query that counts a page's matches. */
+/** TOTAL_LIMIT's default (DESIGN.md §7), as Elasticsearch's `track_total_hits`. */
+export const DEFAULT_TOTAL_LIMIT = 10_000;
+
+/**
+ * The scalar query that counts a page's matches: the exact `total` if the spec has one, else the
+ * matches up to one past `countLimit` (a literal: a setting, never a request's value), so that a
+ * common term on a large site stops counting at the limit instead of visiting every match.
+ */
 export function countQuery(spec: PageSpec): string {
-  return spec.total ?? `SELECT count(*) FROM "interactions" "${ROW_ALIAS}" WHERE ${spec.where}`;
+  if (spec.total !== undefined) {
+    return spec.total;
+  }
+  const limit = spec.countLimit ?? DEFAULT_TOTAL_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new Error(`Unsafe count limit ${limit}`);
+  }
+  const matches = spec.matches ?? `SELECT 1 FROM "interactions" "${ROW_ALIAS}" WHERE ${spec.where}`;
+  return `SELECT count(*) FROM (${matches} LIMIT ${limit + 1}) AS "matches"`;
+}
+
+/** A counted total as the response gives it: at most the limit, and whether it is exact. */
+export function boundedTotal(
+  spec: Pick<PageSpec, 'total' | 'countLimit'>,
+  counted: number,
+): { total: number; totalExact: boolean } {
+  const limit = spec.countLimit ?? DEFAULT_TOTAL_LIMIT;
+  return spec.total !== undefined || counted <= limit
+    ? { total: counted, totalExact: true }
+    : { total: limit, totalExact: false };
 }
 
 /**

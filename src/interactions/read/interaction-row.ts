@@ -4,8 +4,8 @@
  * Free of Nest and TypeORM runtime imports, like the statement builders (bench/baseline/).
  */
 
-import type { Interaction } from './entities/interaction.entity';
-import type { InteractionFields } from './interaction-fields';
+import type { Interaction } from '../entities/interaction.entity';
+import type { InteractionFields } from '../interaction-fields';
 
 /** An interaction as the reads return it: the entity's columns, without its relations. */
 export type InteractionRow = InteractionFields &
