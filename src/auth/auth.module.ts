@@ -51,6 +51,6 @@ import { TokenService } from './token.service';
     PrincipalResolver,
     MailerService,
   ],
-  exports: [PasswordHasher, PrincipalResolver],
+  exports: [PasswordHasher, PrincipalResolver, JWT_KEYS],
 })
 export class AuthModule {}

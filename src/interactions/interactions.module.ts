@@ -7,6 +7,7 @@ import { InteractionFieldRules } from './interaction-fields';
 import { InteractionsController } from './interactions.controller';
 import { InteractionsService } from './interactions.service';
 import { InteractionReads } from './read/interaction-reads';
+import { PageCursors } from './read/page-cursor';
 import { PageTotals } from './read/page-totals';
 import { SiteReads } from './read/site-reads';
 
@@ -18,6 +19,7 @@ import { SiteReads } from './read/site-reads';
     InteractionFieldRules,
     IdempotencyService,
     InteractionReads,
+    PageCursors,
     PageTotals,
     SiteReads,
   ],

@@ -49,11 +49,12 @@ export class InteractionsService {
   ): Promise<InteractionListResponseDto> {
     const page = toPageRequest(query);
     const { search } = query;
+    const scope = { endpoint: 'GET /interactions', filters: { search: search ?? null } };
     const read =
       search === undefined
-        ? await this.reads.list(principal, page)
-        : await this.reads.page(principal, (siteId) =>
-            textSearchPage(siteId, { limit: page.pageSize, offset: page.offset, search }),
+        ? await this.reads.list(principal, page, scope)
+        : await this.reads.page(principal, page, scope, (siteId, position) =>
+            textSearchPage(siteId, { ...position, search }),
           );
     return { interactions: read.rows.map(toInteractionDto), ...pageInfo(page, read) };
   }

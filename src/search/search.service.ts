@@ -21,6 +21,7 @@ import {
   textSearchPage,
   upcomingStatement,
   type OrderKey,
+  type PagePosition,
   type PageSpec,
   type Statement,
 } from '../interactions/read/interaction-sql';
@@ -31,6 +32,7 @@ import {
   parseInstant,
 } from '../interactions/interaction-time';
 import { InteractionReads } from '../interactions/read/interaction-reads';
+import type { CursorScope } from '../interactions/read/page-cursor';
 import { containsPattern } from '../interactions/read/text-search';
 import type { AdvancedSearchDto } from './dto/advanced-search.dto';
 import type { DateRangeQueryDto, TextSearchQueryDto } from './dto/search-query.dto';
@@ -56,8 +58,9 @@ export class SearchService {
 
   text(principal: Principal, query: TextSearchQueryDto): Promise<SearchResultsDto> {
     const page = toPageRequest(query);
-    return this.page(principal, page, (siteId) =>
-      textSearchPage(siteId, { search: query.query, ...limits(page) }),
+    const scope = { endpoint: 'GET /search/interactions', filters: { query: query.query } };
+    return this.page(principal, page, scope, (siteId, position) =>
+      textSearchPage(siteId, { search: query.query, ...position }),
     );
   }
 
@@ -71,8 +74,16 @@ export class SearchService {
     const conditions = compiled.filters.where
       ? `"${ROW_ALIAS}"."site_id" = :siteId AND (${compiled.filters.where})`
       : `"${ROW_ALIAS}"."site_id" = :siteId`;
-    const page = toPageRequest({ page: body.page, page_size: body.size ?? body.page_size });
-    return this.page(principal, page, (siteId) => {
+    const page = toPageRequest({
+      page: body.page,
+      page_size: body.size ?? body.page_size,
+      cursor: body.cursor,
+    });
+    const scope = {
+      endpoint: 'POST /search/advanced',
+      filters: { filters: body.filters ?? [], sort: compiled.sort },
+    };
+    return this.page(principal, page, scope, (siteId, position) => {
       // Named parameters (and `:...list` expansions) become $1…$n as TypeORM's builder does it.
       const [where, values] = this.dataSource.driver.escapeQueryWithParameters(conditions, {
         ...compiled.filters.params,
@@ -86,7 +97,7 @@ export class SearchService {
           property: key.property as OrderKey['property'],
           direction: key.direction,
         })),
-        ...limits(page),
+        ...position,
       };
     });
   }
@@ -95,8 +106,9 @@ export class SearchService {
   dateRange(principal: Principal, query: DateRangeQueryDto): Promise<SearchResultsDto> {
     const page = toPageRequest(query);
     const range = resolveRange(query);
-    return this.page(principal, page, (siteId) =>
-      dateRangePage(siteId, { ...range, ...limits(page) }),
+    const scope = { endpoint: 'GET /search/date-range', filters: range };
+    return this.page(principal, page, scope, (siteId, position) =>
+      dateRangePage(siteId, { ...range, ...position }),
     );
   }
 
@@ -108,12 +120,13 @@ export class SearchService {
       });
     }
     const page = toPageRequest(query);
-    return this.page(principal, page, (siteId) =>
+    const scope = { endpoint: 'GET /search/type', filters: { type: canonical } };
+    return this.page(principal, page, scope, (siteId, position) =>
       pageInSite(siteId, {
         where: `"${ROW_ALIAS}"."type" = $2`,
         values: [canonical],
         orderBy: NEWEST_FIRST,
-        ...limits(page),
+        ...position,
       }),
     );
   }
@@ -125,12 +138,13 @@ export class SearchService {
       });
     }
     const page = toPageRequest(query);
-    return this.page(principal, page, (siteId) =>
+    const scope = { endpoint: 'GET /search/lead', filters: { lead } };
+    return this.page(principal, page, scope, (siteId, position) =>
       pageInSite(siteId, {
         where: `"${ROW_ALIAS}"."lead" ILIKE $2`,
         values: [containsPattern(lead)],
         orderBy: NEWEST_FIRST,
-        ...limits(page),
+        ...position,
       }),
     );
   }
@@ -146,9 +160,10 @@ export class SearchService {
   private async page(
     principal: Principal,
     page: PageRequest,
-    pageOf: (siteId: number) => PageSpec,
+    scope: CursorScope,
+    pageOf: (siteId: number, position: PagePosition) => PageSpec,
   ): Promise<SearchResultsDto> {
-    const read = await this.reads.page(principal, pageOf);
+    const read = await this.reads.page(principal, page, scope, pageOf);
     return { results: read.rows.map(toInteractionDto), ...pageInfo(page, read) };
   }
 
@@ -159,10 +174,6 @@ export class SearchService {
     const rows = await this.reads.window(principal, read);
     return { interactions: rows.map(toInteractionDto) };
   }
-}
-
-function limits(page: PageRequest): { limit: number; offset: number } {
-  return { limit: page.pageSize, offset: page.offset };
 }
 
 /** Whole days in `timezone` (default UTC) for dates; date-times as given (naive ones in `timezone`). */

@@ -501,6 +501,7 @@ describe('interactions: CRUD and validation', () => {
         page: 50,
         page_size: 20,
         total_pages: 0,
+        next_cursor: null,
       });
     });
 

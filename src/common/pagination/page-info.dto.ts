@@ -20,8 +20,15 @@ export class PageInfoDto {
   })
   total_exact: boolean;
 
-  @ApiProperty({ ...INT32_COUNT, minimum: 1, maximum: MAX_PAGE, example: 1 })
-  page: number;
+  @ApiProperty({
+    ...INT32_COUNT,
+    minimum: 1,
+    maximum: MAX_PAGE,
+    example: 1,
+    nullable: true,
+    description: 'The page number asked for; null on a page read with `cursor`',
+  })
+  page: number | null;
 
   @ApiProperty({ ...INT32_COUNT, minimum: 1, maximum: MAX_PAGE_SIZE, example: 20 })
   page_size: number;
@@ -32,4 +39,14 @@ export class PageInfoDto {
     description: 'ceil(total / page_size); a lower bound when `total_exact` is false',
   })
   total_pages: number;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    example:
+      'eyJzIjoiVjJsNV9HQW1wUDF2bnJHTGlrS3N6USIsInQiOjEsImsiOlsiMjAyMy0wNi0yMCAxNDowMDowMCswMCIsIjYxIl19.p2Z2cq9Ej1K7QHhQy5cH0i4Jq3Kf3m1Yb0vA0RrE6aM',
+    description:
+      'Send it as `cursor` (with the same filters) for the next page; null on the last page. Its cost does not grow with depth, unlike `page`.',
+  })
+  next_cursor: string | null;
 }

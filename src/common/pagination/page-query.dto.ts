@@ -1,7 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, type TransformFnParams } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { ApiError } from '../errors/api-error';
+import { ErrorCode } from '../errors/error-code';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -63,44 +65,85 @@ export function PageSizeField(
   );
 }
 
-/** `page` and `page_size` of every list (DESIGN.md §7); out of range is 400 BAD_REQUEST. */
+/** Cursors are about 100 characters; an advanced search's sort keys can make them longer. */
+export const MAX_CURSOR_LENGTH = 2048;
+
+/** Validation and schema of a page cursor, in a query string or a body. */
+export function PageCursorField(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: 'string',
+      maxLength: MAX_CURSOR_LENGTH,
+      example:
+        'eyJzIjoiVjJsNV9HQW1wUDF2bnJHTGlrS3N6USIsInQiOjEsImsiOlsiMjAyMy0wNi0yMCAxNDowMDowMCswMCIsIjYxIl19.p2Z2cq9Ej1K7QHhQy5cH0i4Jq3Kf3m1Yb0vA0RrE6aM',
+      description:
+        'The `next_cursor` of the previous page, instead of `page`: the next page of the same request (same endpoint, filters and order), read after the last row seen, so rows written meanwhile neither repeat nor hide unread ones. Opaque; 400 if altered, foreign, or sent with `page`.',
+    }),
+    IsOptional(),
+    IsString({ message: 'cursor must be a single string' }),
+    Length(1, MAX_CURSOR_LENGTH, {
+      message: `cursor must be 1 to ${MAX_CURSOR_LENGTH} characters long`,
+    }),
+  );
+}
+
+/** `page`, `page_size` and `cursor` of every list (DESIGN.md §7); out of range is 400 BAD_REQUEST. */
 export class PageQueryDto {
   @PageNumberField({ fromQuery: true })
   page?: number;
 
   @PageSizeField('page_size', { fromQuery: true })
   page_size?: number;
+
+  @PageCursorField()
+  cursor?: string;
 }
 
 export interface PageRequest {
-  page: number;
+  /** Null on a cursor page. */
+  page: number | null;
   pageSize: number;
   offset: number;
+  cursor?: string;
 }
 
-export function toPageRequest(query: PageQueryDto): PageRequest {
-  const page = query.page ?? 1;
+export function toPageRequest(query: {
+  page?: number;
+  page_size?: number;
+  cursor?: string;
+}): PageRequest {
   const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
+  if (query.cursor !== undefined) {
+    if (query.page !== undefined) {
+      throw new ApiError(ErrorCode.BAD_REQUEST, 'Give page or cursor, not both', {
+        cursor: 'cannot be combined with page',
+      });
+    }
+    return { page: null, pageSize, offset: 0, cursor: query.cursor };
+  }
+  const page = query.page ?? 1;
   return { page, pageSize, offset: (page - 1) * pageSize };
 }
 
 export interface PageInfo {
   total: number;
   total_exact: boolean;
-  page: number;
+  page: number | null;
   page_size: number;
   total_pages: number;
+  next_cursor: string | null;
 }
 
 export function pageInfo(
   request: PageRequest,
-  counted: { total: number; totalExact: boolean },
+  read: { total: number; totalExact: boolean; nextCursor: string | null },
 ): PageInfo {
   return {
-    total: counted.total,
-    total_exact: counted.totalExact,
+    total: read.total,
+    total_exact: read.totalExact,
     page: request.page,
     page_size: request.pageSize,
-    total_pages: Math.ceil(counted.total / request.pageSize),
+    total_pages: Math.ceil(read.total / request.pageSize),
+    next_cursor: read.nextCursor,
   };
 }

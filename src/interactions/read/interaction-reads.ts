@@ -3,32 +3,42 @@ import type { Principal } from '../../common/auth/principal';
 import type { InstantsAsText } from '../../common/http/iso-time';
 import type { PageRequest } from '../../common/pagination/page-query.dto';
 import type { Statement } from '../../database/statement';
-import type { InteractionRow } from './interaction-row';
+import { NEWEST_FIRST, type InteractionRow, type OrderKey } from './interaction-row';
 import { interactionStatement, listStatement } from './interaction-sql';
-import { fromPageRows, type PageRow, type PageSpec } from './page-sql';
+import { invalidCursor, PageCursors, type CursorScope } from './page-cursor';
+import { fromPageRows, type PagePosition, type PageRow, type PageSpec } from './page-sql';
 import { PageTotals } from './page-totals';
 import { SiteReads } from './site-reads';
 
-/** A page of interactions and its total, exact unless `totalExact` is false (TOTAL_LIMIT). */
+/** A page of interactions, its total (exact unless `totalExact` is false: TOTAL_LIMIT), and the
+ * cursor of the page after it (null on the last page). */
 export interface ReadPage {
   rows: Array<InstantsAsText<InteractionRow>>;
   total: number;
   totalExact: boolean;
+  nextCursor: string | null;
 }
+
+/** A page's rows as they come from the statement, with one row more than the page if any follows. */
+type CountedRows = Omit<ReadPage, 'nextCursor'>;
 
 /**
  * The one way into the site-scoped reads of interactions, for InteractionsService and
  * SearchService alike. Everything below it lives in this folder: the row shape
  * (interaction-row.ts), the SQL of each read (interaction-sql.ts, page-sql.ts), the bounded and
- * reused totals (page-totals.ts) and the session-checked execution (site-reads.ts). A read names
- * its statement as a function of the site: the site comes from the session, which the same
- * statement checks.
+ * reused totals (page-totals.ts), the cursors (page-cursor.ts) and the session-checked execution
+ * (site-reads.ts). A read names its statement as a function of the site: the site comes from the
+ * session, which the same statement checks.
+ *
+ * A page reads one row more than it shows: that row's presence is what makes `next_cursor`
+ * non-null, so the last page says it is the last.
  */
 @Injectable()
 export class InteractionReads {
   constructor(
     private readonly siteReads: SiteReads,
     private readonly totals: PageTotals,
+    private readonly cursors: PageCursors,
   ) {}
 
   /** One interaction of the principal's site, if it is there. */
@@ -40,16 +50,34 @@ export class InteractionReads {
   }
 
   /** The whole site, newest first; its total is the site's counter, always exact. */
-  async list(principal: Principal, page: PageRequest): Promise<ReadPage> {
-    const rows = await this.siteReads.rows<PageRow>(principal, (siteId) =>
-      listStatement(siteId, { limit: page.pageSize, offset: page.offset }),
-    );
-    return { ...fromPageRows(rows), totalExact: true };
+  list(principal: Principal, request: PageRequest, scope: CursorScope): Promise<ReadPage> {
+    return this.paged(request, scope, NEWEST_FIRST, async (pageOf) => {
+      const rows = await this.siteReads.rows<PageRow>(principal, (siteId) =>
+        listStatement(siteId, pageOf(siteId)),
+      );
+      return { ...fromPageRows(rows), totalExact: true };
+    });
   }
 
   /** A page of the matches `pageOf` describes, with their total counted up to TOTAL_LIMIT. */
-  page(principal: Principal, pageOf: (siteId: number) => PageSpec): Promise<ReadPage> {
-    return this.totals.read(principal, pageOf);
+  page(
+    principal: Principal,
+    request: PageRequest,
+    scope: CursorScope,
+    pageOf: (siteId: number, position: PagePosition) => PageSpec,
+  ): Promise<ReadPage> {
+    let orderBy: OrderKey[] = [];
+    return this.paged(
+      request,
+      scope,
+      () => orderBy,
+      (positionIn) =>
+        this.totals.read(principal, (siteId) => {
+          const spec = pageOf(siteId, positionIn(siteId));
+          orderBy = spec.orderBy;
+          return spec;
+        }),
+    );
   }
 
   /** The rows `read` returns (a window without a total: upcoming, recent). */
@@ -58,5 +86,40 @@ export class InteractionReads {
     read: (siteId: number) => Statement,
   ): Promise<Array<InstantsAsText<InteractionRow>>> {
     return this.siteReads.rows<InteractionRow>(principal, read);
+  }
+
+  /**
+   * Runs `read` for the page `request` asks for (by number, or after its cursor) and cuts the
+   * extra row off into `next_cursor`. `positionIn(siteId)` refuses a cursor of another site: the
+   * site is known only once the session-checked statement is built.
+   */
+  private async paged(
+    request: PageRequest,
+    scope: CursorScope,
+    order: OrderKey[] | (() => OrderKey[]),
+    read: (positionIn: (siteId: number) => PagePosition) => Promise<CountedRows>,
+  ): Promise<ReadPage> {
+    const cursor =
+      request.cursor === undefined ? undefined : this.cursors.decode(request.cursor, scope);
+    let readSiteId: number | undefined;
+    const counted = await read((siteId) => {
+      if (cursor !== undefined && cursor.siteId !== siteId) {
+        throw invalidCursor('belongs to another site');
+      }
+      readSiteId = siteId;
+      return { limit: request.pageSize + 1, offset: request.offset, after: cursor?.after };
+    });
+    if (counted.rows.length <= request.pageSize || readSiteId === undefined) {
+      return { ...counted, nextCursor: null };
+    }
+    const rows = counted.rows.slice(0, request.pageSize);
+    const last = rows[rows.length - 1] as Record<string, unknown>;
+    const orderBy = typeof order === 'function' ? order() : order;
+    const after = orderBy.map((key) => last[key.property]);
+    return {
+      ...counted,
+      rows,
+      nextCursor: this.cursors.encode(scope, { siteId: readSiteId, after }),
+    };
   }
 }

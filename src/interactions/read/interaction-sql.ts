@@ -10,7 +10,13 @@
 
 import type { Statement } from '../../database/statement';
 import { OLDEST_FIRST, NEWEST_FIRST, ROW_ALIAS, SELECT_COLUMNS } from './interaction-row';
-import { pageStatement, windowStatement, type PageSpec } from './page-sql';
+import {
+  keysetCondition,
+  pageStatement,
+  windowStatement,
+  type PagePosition,
+  type PageSpec,
+} from './page-sql';
 import { containsPattern, textMatchCondition } from './text-search';
 
 export type { Statement };
@@ -25,6 +31,7 @@ export {
   DEFAULT_TOTAL_LIMIT,
   fromPageRows,
   pageStatement,
+  type PagePosition,
   type PageRow,
   type PageSpec,
 } from './page-sql';
@@ -44,29 +51,28 @@ export const SITE_TOTAL = `SELECT "interactions" FROM "site_interaction_counts" 
 const IN_SITE = `"${ROW_ALIAS}"."site_id" = $1`;
 
 /** `GET /interactions` without `search`: newest first, the total from the site's counter. */
-export function listStatement(siteId: number, page: { limit: number; offset: number }): Statement {
+export function listStatement(siteId: number, page: PagePosition): Statement {
   return pageStatement({
     where: IN_SITE,
     values: [siteId],
     orderBy: NEWEST_FIRST,
     limit: page.limit,
     offset: page.offset,
+    after: page.after,
     total: SITE_TOTAL,
     name: 'interactions_page',
   });
 }
 
 /** `GET /interactions?search=` and `/search/interactions`: the rows containing the term, newest first. */
-export function textSearchPage(
-  siteId: number,
-  page: { limit: number; offset: number; search: string },
-): PageSpec {
+export function textSearchPage(siteId: number, page: PagePosition & { search: string }): PageSpec {
   return {
     where: `${IN_SITE} AND ${textMatchCondition(ROW_ALIAS, '$2')}`,
     values: [siteId, containsPattern(page.search)],
     orderBy: NEWEST_FIRST,
     limit: page.limit,
     offset: page.offset,
+    after: page.after,
   };
 }
 
@@ -79,11 +85,21 @@ const RUNNING_AT_START =
   `WHERE ${IN_SITE} AND tstzrange("${ROW_ALIAS}"."start_datetime", "${ROW_ALIAS}"."end_datetime", '[]') @> $2::timestamptz ` +
   `AND "${ROW_ALIAS}"."start_datetime" < $2 AND "${ROW_ALIAS}"."end_datetime" > $2 AND $2::timestamptz < $3::timestamptz`;
 
+/** A cursor page of a date range starts after the row whose start and id are $5 and $6. */
+const AFTER_CURSOR = ` AND ${keysetCondition(OLDEST_FIRST, 5)}`;
+
 // The page needs no more of the rows starting inside than its offset and limit ($4): PostgreSQL
-// does not merge the two parts in order by itself, it sorted all of them.
-const DATE_RANGE_PAGE_CANDIDATES =
-  `((${STARTING_INSIDE} ORDER BY "${ROW_ALIAS}"."start_datetime" ASC, "${ROW_ALIAS}"."id" ASC LIMIT $4) ` +
-  `UNION ALL (${RUNNING_AT_START})) AS "${ROW_ALIAS}"`;
+// does not merge the two parts in order by itself, it sorted all of them. A cursor page narrows
+// both parts to the rows after its cursor, so that the limit applies beyond it.
+function dateRangeCandidates(afterCursor: boolean): string {
+  const after = afterCursor ? AFTER_CURSOR : '';
+  return (
+    `((${STARTING_INSIDE}${after} ORDER BY "${ROW_ALIAS}"."start_datetime" ASC, "${ROW_ALIAS}"."id" ASC LIMIT $4) ` +
+    `UNION ALL (${RUNNING_AT_START}${after})) AS "${ROW_ALIAS}"`
+  );
+}
+const DATE_RANGE_PAGE_CANDIDATES = dateRangeCandidates(false);
+const DATE_RANGE_CURSOR_CANDIDATES = dateRangeCandidates(true);
 
 const DATE_RANGE_MATCHES = `${STARTING_INSIDE} UNION ALL ${RUNNING_AT_START}`;
 
@@ -100,15 +116,16 @@ const DATE_RANGE_MATCHES = `${STARTING_INSIDE} UNION ALL ${RUNNING_AT_START}`;
  */
 export function dateRangePage(
   siteId: number,
-  range: { from: Date | string; until: Date | string; limit: number; offset: number },
+  range: PagePosition & { from: Date | string; until: Date | string },
 ): PageSpec {
+  const values = [siteId, range.from, range.until, range.offset + range.limit];
   // Named: both parts have one good plan whatever the range (an index range scan, a point probe).
   return {
-    name: 'interactions_date_range',
-    source: DATE_RANGE_PAGE_CANDIDATES,
+    name: range.after ? 'interactions_date_range_after' : 'interactions_date_range',
+    source: range.after ? DATE_RANGE_CURSOR_CANDIDATES : DATE_RANGE_PAGE_CANDIDATES,
     where: 'true',
     matches: DATE_RANGE_MATCHES,
-    values: [siteId, range.from, range.until, range.offset + range.limit],
+    values: range.after ? [...values, ...range.after] : values,
     orderBy: OLDEST_FIRST,
     limit: range.limit,
     offset: range.offset,

@@ -6,6 +6,14 @@
 import type { Statement } from '../../database/statement';
 import { ROW_ALIAS, SELECT_COLUMNS, type InteractionRow, type OrderKey } from './interaction-row';
 
+/** Which rows of a read a page holds: `limit` from `offset`, or from after the row `after`. */
+export interface PagePosition {
+  limit: number;
+  offset: number;
+  /** The order keys of the last row read (a cursor page); `offset` is then 0. */
+  after?: unknown[];
+}
+
 export interface PageSpec {
   /** Conditions over `"i"`, with `$1…$n` taken from `values`. */
   where: string;
@@ -24,6 +32,11 @@ export interface PageSpec {
   countLimit?: number;
   /** See Statement.name: only for a page whose plan does not depend on the values. */
   name?: string;
+  /**
+   * A cursor page (keyset read): the values of `orderBy` of the last row already read; the page
+   * starts after that row, and `offset` is 0. The total still counts every match.
+   */
+  after?: unknown[];
   /**
    * Where the page's ids are picked from, as `(…) AS "i"` with at least the id and the order's
    * columns; `where` applies to it. Default: the table.
@@ -86,7 +99,7 @@ export function boundedTotal(
  * index entries and 20 rows (6 ms).
  */
 export function pageStatement(spec: PageSpec): Statement {
-  const { reuse } = spec;
+  const { reuse, after } = spec;
   const next = spec.values.length + 1;
   // Reusing, the count is an InitPlan that PostgreSQL runs only when the CASE asks for its value.
   const selected = reuse
@@ -96,11 +109,16 @@ export function pageStatement(spec: PageSpec): Statement {
   const siteRow = reuse
     ? ` LEFT JOIN "site_interaction_counts" "site" ON "site"."site_id" = $${next}`
     : '';
+  const counted = reuse ? [...spec.values, reuse.siteId, reuse.lastChange] : spec.values;
+  const where = after
+    ? `${spec.where} AND ${keysetCondition(spec.orderBy, counted.length + 1)}`
+    : spec.where;
+  // PostgreSQL keeps 63 bytes of a statement's name; SiteReads adds "_session_checked".
+  const suffix = `${reuse ? '_reuse' : ''}${after ? '_after' : ''}`;
   const bounds = boundsOf({
     ...spec,
-    // PostgreSQL keeps 63 bytes of a statement's name; SiteReads adds "_session_checked".
-    name: reuse && spec.name !== undefined ? `${spec.name}_reuse` : spec.name,
-    values: reuse ? [...spec.values, reuse.siteId, reuse.lastChange] : spec.values,
+    name: spec.name === undefined ? undefined : `${spec.name}${suffix}`,
+    values: after ? [...counted, ...after] : counted,
   });
   const innerOrder = spec.orderBy
     .map((key) => `"${ROW_ALIAS}"."${key.column}" ${key.direction}`)
@@ -113,7 +131,7 @@ export function pageStatement(spec: PageSpec): Statement {
     text:
       `SELECT ${selected}, "page".* FROM (SELECT 1) AS "one"${siteRow} LEFT JOIN (` +
       `SELECT ${SELECT_COLUMNS} FROM (` +
-      `SELECT "${ROW_ALIAS}"."id" FROM ${spec.source ?? `"interactions" "${ROW_ALIAS}"`} WHERE ${spec.where} ` +
+      `SELECT "${ROW_ALIAS}"."id" FROM ${spec.source ?? `"interactions" "${ROW_ALIAS}"`} WHERE ${where} ` +
       `ORDER BY ${innerOrder} ${bounds.sql}` +
       `) AS "ids" JOIN "interactions" "${ROW_ALIAS}" ON "${ROW_ALIAS}"."id" = "ids"."id"` +
       `) AS "page" ON true ORDER BY ${outerOrder}`,
@@ -122,8 +140,33 @@ export function pageStatement(spec: PageSpec): Statement {
   };
 }
 
-/** Page sizes and window limits a named statement carries as a literal (the defaults and more). */
-const LITERAL_LIMITS = new Set([10, 20, 25, 50, 100]);
+/**
+ * The rows after `after` in `orderBy` order, as a condition over `"i"` whose values are
+ * `$first…` (one per key, in order): a row comparison where all keys run one way, which a b-tree
+ * index serves as one range, else the expansion `k1 > v1 OR (k1 = v1 AND k2 > v2) …`.
+ */
+export function keysetCondition(orderBy: OrderKey[], first: number): string {
+  const column = (key: OrderKey) => `"${ROW_ALIAS}"."${key.column}"`;
+  const beyond = (key: OrderKey) => (key.direction === 'DESC' ? '<' : '>');
+  if (orderBy.every((key) => key.direction === orderBy[0].direction)) {
+    const columns = orderBy.map(column).join(', ');
+    const values = orderBy.map((_, index) => `$${first + index}`).join(', ');
+    return `(${columns}) ${beyond(orderBy[0])} (${values})`;
+  }
+  const alternatives = orderBy.map((key, index) => {
+    const equalBefore = orderBy
+      .slice(0, index)
+      .map((earlier, position) => `${column(earlier)} = $${first + position}`);
+    return [...equalBefore, `${column(key)} ${beyond(key)} $${first + index}`].join(' AND ');
+  });
+  return `(${alternatives.map((alternative) => `(${alternative})`).join(' OR ')})`;
+}
+
+/**
+ * Page sizes and window limits a named statement carries as a literal: the defaults and more,
+ * each also plus one (a page reads one row more, to tell whether another page follows).
+ */
+const LITERAL_LIMITS = new Set([10, 11, 20, 21, 25, 26, 50, 51, 100, 101]);
 
 /**
  * The LIMIT and OFFSET clause of a statement and its values after `spec.values`. PostgreSQL costs

@@ -55,7 +55,10 @@ export class PageTotals {
   }
 
   /** The page `pageOf` describes for the principal's site, and its total up to TOTAL_LIMIT. */
-  async read(principal: Principal, pageOf: (siteId: number) => PageSpec): Promise<ReadPage> {
+  async read(
+    principal: Principal,
+    pageOf: (siteId: number) => PageSpec,
+  ): Promise<Omit<ReadPage, 'nextCursor'>> {
     let asked: { spec: PageSpec; key: string; known: CountedTotal | undefined } | undefined;
     const rows = await this.siteReads.rows<PageRow>(principal, (siteId) => {
       const spec = { ...pageOf(siteId), countLimit: this.countLimit };

@@ -1,6 +1,10 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Allow } from 'class-validator';
-import { PageNumberField, PageSizeField } from '../../common/pagination/page-query.dto';
+import {
+  PageCursorField,
+  PageNumberField,
+  PageSizeField,
+} from '../../common/pagination/page-query.dto';
 import {
   FILTER_LIMITS,
   FILTER_OPERATORS,
@@ -143,4 +147,7 @@ export class AdvancedSearchDto {
 
   @PageSizeField('page_size', { fromQuery: false, description: 'Alias of size' })
   page_size?: number;
+
+  @PageCursorField()
+  cursor?: string;
 }

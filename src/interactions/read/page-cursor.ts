@@ -1,0 +1,90 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { JWT_KEYS } from '../../auth/auth.constants';
+import type { JwtKeys } from '../../auth/jwt-keys';
+import { ApiError } from '../../common/errors/api-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { sortKeys } from '../../common/json/sort-keys';
+
+/**
+ * What a cursor is bound to (DESIGN.md §7): the endpoint, and everything that decides its rows
+ * and their order (filters, search term, range, sort). The page size is not part of it.
+ */
+export interface CursorScope {
+  endpoint: string;
+  filters: unknown;
+}
+
+/** Where a cursor page starts: after the row whose order keys are `after`, in `siteId`. */
+export interface CursorPosition {
+  siteId: number;
+  after: unknown[];
+}
+
+interface CursorPayload {
+  /** The scope's digest. */
+  s: string;
+  /** The site. */
+  t: number;
+  /** The order keys of the last row read. */
+  k: unknown[];
+}
+
+/**
+ * Opaque, tamper-evident page cursors: `<payload>.<signature>`, both base64url, the signature an
+ * HMAC-SHA-256 of the payload under a key derived from the JWT signing key, which every instance
+ * shares. A cursor presented to another endpoint, with other filters or order, or altered in any
+ * byte is 400 BAD_REQUEST; its site is checked against the session's by the read itself
+ * (InteractionReads). Cursors of a retired signing key stop working after a key rotation: the
+ * client starts again from page 1.
+ */
+@Injectable()
+export class PageCursors {
+  private readonly key: Buffer;
+
+  constructor(@Inject(JWT_KEYS) keys: JwtKeys) {
+    this.key = createHash('sha256').update('page-cursor-v1\n').update(keys.privateKey).digest();
+  }
+
+  encode(scope: CursorScope, position: CursorPosition): string {
+    const payload: CursorPayload = { s: digestOf(scope), t: position.siteId, k: position.after };
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${body}.${this.sign(body).toString('base64url')}`;
+  }
+
+  decode(cursor: string, scope: CursorScope): CursorPosition {
+    const [body, signature, extra] = cursor.split('.');
+    if (
+      extra !== undefined ||
+      !body ||
+      !signature ||
+      !equalBytes(Buffer.from(signature, 'base64url'), this.sign(body))
+    ) {
+      throw invalidCursor('is not a cursor this API issued, or was altered');
+    }
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorPayload;
+    if (payload.s !== digestOf(scope)) {
+      throw invalidCursor('belongs to another endpoint, filter or order; start again without it');
+    }
+    return { siteId: payload.t, after: payload.k };
+  }
+
+  private sign(body: string): Buffer {
+    return createHmac('sha256', this.key).update(body).digest();
+  }
+}
+
+export function invalidCursor(reason: string): ApiError {
+  return new ApiError(ErrorCode.BAD_REQUEST, `cursor ${reason}`, { cursor: reason });
+}
+
+function digestOf(scope: CursorScope): string {
+  return createHash('sha256')
+    .update(JSON.stringify(sortKeys({ endpoint: scope.endpoint, filters: scope.filters ?? null })))
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+function equalBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
