@@ -23,6 +23,7 @@ import {
   type InteractionInputDto,
 } from '../../sdk/typescript';
 import { createClient, createConfig, type Client } from '../../sdk/typescript/client';
+import { allPages } from '../../sdk/typescript/pages';
 import type { Site } from '../../src/sites/entities/site.entity';
 import type { User } from '../../src/auth/entities/user.entity';
 import { makeSite, makeUser, TEST_PASSWORD } from '../support/factories';
@@ -159,6 +160,17 @@ describe('the generated TypeScript SDK against the running server', () => {
     });
     expect(list.data.total).toBe(2);
     expect(list.data.interactions.map(({ id }) => id)).toContain(interaction.id);
+
+    const walked: number[] = [];
+    let pages = 0;
+    for await (const page of allPages((cursor) =>
+      interactionsList({ client, query: { search: marker, page_size: 1, cursor } }),
+    )) {
+      pages += 1;
+      walked.push(...page.interactions.map(({ id }) => id));
+    }
+    expect(pages).toBe(2);
+    expect(walked).toEqual(list.data.interactions.map(({ id }) => id));
 
     const search: AdvancedSearchDto = {
       filters: [
