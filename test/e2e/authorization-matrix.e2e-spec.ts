@@ -114,7 +114,7 @@ const RULES: Record<string, Rule> = {
   ),
   'SearchController.text': {
     method: 'GET',
-    path: '/api/v1/search/interactions?query=x',
+    path: '/api/v1/search/interactions?query=xyz',
     expected: SITE_READERS,
   },
   'SearchController.advanced': {

@@ -68,15 +68,32 @@ describe('search endpoints', () => {
       expect(resultIds((await get('/api/v1/search/interactions?query=batch_a')).json())).toEqual(
         idsOf('discount'),
       );
-      expect((await get('/api/v1/search/interactions?query=_')).json<Results>().total).toBe(1);
+      // As wildcards, %_% would match every row.
+      expect((await get('/api/v1/search/interactions?query=%25_%25')).json<Results>().total).toBe(
+        0,
+      );
     });
 
     it('pages with totals', async () => {
       const body = (
-        await get('/api/v1/search/interactions?query=o&page=2&page_size=3')
+        await get('/api/v1/search/interactions?query=ohn&page=2&page_size=2')
       ).json<Results>();
-      expect(body).toMatchObject({ page: 2, page_size: 3, total: 6, total_pages: 2 });
-      expect(body.results).toHaveLength(3);
+      expect(body).toMatchObject({ page: 2, page_size: 2, total: 3, total_pages: 2 });
+      expect(body.results).toHaveLength(1);
+    });
+
+    it('answers 400 for a term under 3 characters, which no trigram index can serve', async () => {
+      for (const term of ['k', 'ki', '%25']) {
+        const error = expectError(
+          await get(`/api/v1/search/interactions?query=${term}`),
+          400,
+          'BAD_REQUEST',
+        );
+        expect(error.details).toEqual({ query: 'query must be 3 to 200 characters long' });
+      }
+      const list = expectError(await get('/api/v1/interactions?search=ki'), 400, 'BAD_REQUEST');
+      expect(list.details).toEqual({ search: 'search must be 3 to 200 characters long' });
+      expect((await get('/api/v1/search/interactions?query=kic')).statusCode).toBe(200);
     });
 
     it('requires query', async () => {

@@ -8,6 +8,14 @@ export const TEXT_SEARCH_COLUMNS = [
   'notes',
 ] as const;
 
+/**
+ * The shortest free-text term: pg_trgm takes no trigram from a pattern of one or two characters
+ * (`%ab%`), so such a search could use no index and would read every row of the site: at 350,000
+ * rows, hundreds of milliseconds for a rare pair. Shorter terms are 400 (decisions.md).
+ */
+export const MIN_SEARCH_TERM_LENGTH = 3;
+export const MAX_SEARCH_TERM_LENGTH = 200;
+
 /** `%`, `_` and `\` in a search term are literal characters, not LIKE wildcards. */
 export function escapeLike(term: string): string {
   return term.replace(/[\\%_]/g, (character) => `\\${character}`);

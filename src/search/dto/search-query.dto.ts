@@ -1,22 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto, toQueryInteger } from '../../common/pagination/page-query.dto';
+import { SearchTermField } from '../../interactions/dto/search-term.field';
 import { INPUT_DATETIME_MAX_LENGTH } from '../../openapi/schema-types';
 
 const DATE_OR_DATETIME =
   /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 export class TextSearchQueryDto extends PageQueryDto {
-  @ApiProperty({
-    minLength: 1,
-    maxLength: 200,
-    example: 'kickoff',
-    description:
-      'Case-insensitive substring of title, type, lead, location, description or notes; % and _ are literal',
-  })
-  @IsString({ message: 'query must be a single string' })
-  @Length(1, 200, { message: 'query must be 1 to 200 characters long' })
+  @SearchTermField('query', { required: true })
   query: string;
 }
 
