@@ -27,6 +27,8 @@ export class AppConfig {
   dbPoolSize: number;
   /** PostgreSQL cancels a statement running longer (the request then fails with 503). */
   dbStatementTimeoutMs: number;
+  /** A search's statement is cancelled after this (503 with Retry-After). */
+  dbSearchTimeoutMs: number;
   /** How long a request waits to open a connection before it fails with 503. */
   dbConnectTimeoutMs: number;
   seedDemo: boolean;
@@ -131,6 +133,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
       'DB_STATEMENT_TIMEOUT',
       env.DB_STATEMENT_TIMEOUT ?? '15s',
     ),
+    dbSearchTimeoutMs: boundedDuration('DB_SEARCH_TIMEOUT', env.DB_SEARCH_TIMEOUT ?? '10s'),
     dbConnectTimeoutMs: boundedDuration('DB_CONNECT_TIMEOUT', env.DB_CONNECT_TIMEOUT ?? '5s'),
     seedDemo: env.SEED_DEMO ?? env.DATABASE_URL === undefined,
     accessTokenTtlMs: durationToMs(env.ACCESS_TOKEN_TTL ?? '30m'),

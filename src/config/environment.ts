@@ -88,6 +88,10 @@ export class Environment {
 
   @IsOptional()
   @IsDuration()
+  DB_SEARCH_TIMEOUT?: string;
+
+  @IsOptional()
+  @IsDuration()
   DB_CONNECT_TIMEOUT?: string;
 
   @IsOptional()

@@ -1,5 +1,7 @@
-import type { Pool, QueryConfig } from 'pg';
+import type { EventEmitter } from 'node:events';
+import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
+import { GuardedClient } from './guarded-client';
 
 /**
  * One SQL statement with positional parameters. With a `name`, PostgreSQL parses it once per
@@ -38,24 +40,72 @@ interface Queryable {
 export function runStatement<T>(
   database: DataSource | Queryable,
   statement: Statement,
-  options: { types?: QueryConfig['types'] } = {},
+  options: { types?: QueryConfig['types']; signal?: AbortSignal } = {},
 ): Promise<T> {
   const query =
     statement.name === undefined && options.types === undefined
       ? statement.text
       : ({ name: statement.name, text: statement.text, types: options.types } as unknown as string);
   return database instanceof DataSource
-    ? onPool<T>(database, query, statement.values)
+    ? onPool<T>(database, query, statement.values, options.signal)
     : database.query<T>(query, statement.values);
 }
 
-async function onPool<T>(dataSource: DataSource, query: string, values: unknown[]): Promise<T> {
+async function onPool<T>(
+  dataSource: DataSource,
+  query: string,
+  values: unknown[],
+  signal: AbortSignal | undefined,
+): Promise<T> {
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
   dataSource.logger.logQuery(query, values);
   try {
-    return (await pool.query(query, values)).rows as T;
+    return (
+      signal === undefined
+        ? await pool.query(query, values)
+        : await cancellableQuery(pool, query, values, signal)
+    ).rows as T;
   } catch (error) {
+    if (signal?.aborted) {
+      throw signal.reason;
+    }
     dataSource.logger.logQueryError(error as Error, query, values);
     throw new QueryFailedError(query, values, error as Error);
   }
+}
+
+/**
+ * `pool.query`, but when `signal` fires while the statement runs, PostgreSQL is asked to cancel
+ * it (the protocol's CancelRequest, on a connection of its own: the pool may have none free), so
+ * the backend stops working for a request nobody waits for any more; the statement then fails
+ * with SQLSTATE 57014 and the client goes back to the pool, still usable.
+ */
+async function cancellableQuery(
+  pool: Pool,
+  query: string,
+  values: unknown[],
+  signal: AbortSignal,
+): Promise<QueryResult> {
+  const client = await pool.connect();
+  const cancel = () => cancelActiveQuery(pool, client);
+  try {
+    signal.throwIfAborted();
+    signal.addEventListener('abort', cancel, { once: true });
+    return await client.query(query, values);
+  } finally {
+    signal.removeEventListener('abort', cancel);
+    client.release();
+  }
+}
+
+function cancelActiveQuery(pool: Pool, client: PoolClient): void {
+  const canceller = new GuardedClient(pool.options);
+  // Only its connection is used, never connected as a client: it needs a listener of its own.
+  const connection = (canceller as unknown as { connection: EventEmitter & { end(): void } })
+    .connection;
+  connection.on('error', () => undefined);
+  (canceller as unknown as { cancel(target: PoolClient, query: unknown): void }).cancel(
+    client,
+    (client as unknown as { activeQuery: unknown }).activeQuery,
+  );
 }

@@ -23,6 +23,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ClientGone, clientGoneSignal } from '../common/http/client-gone';
 import { Authenticated, CurrentPrincipal, SiteRead } from '../common/auth/access.decorators';
 import type { Principal } from '../common/auth/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
@@ -91,8 +92,9 @@ export class InteractionsController {
   list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListInteractionsQueryDto,
+    @ClientGone() clientGone: AbortSignal,
   ): Promise<InteractionListResponseDto> {
-    return this.interactions.list(principal, query);
+    return this.interactions.list(principal, query, clientGone);
   }
 
   @Post()
@@ -174,7 +176,7 @@ export class InteractionsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<InteractionResponseDto | undefined> {
-    const found = await this.interactions.get(principal, id);
+    const found = await this.interactions.get(principal, id, clientGoneSignal(reply));
     if (matchesIfNoneMatch(ifNoneMatch, found.etag)) {
       void reply.status(304).header('ETag', found.etag);
       return undefined;

@@ -46,22 +46,31 @@ export class InteractionsService {
   async list(
     principal: Principal,
     query: ListInteractionsQueryDto,
+    clientGone?: AbortSignal,
   ): Promise<InteractionListResponseDto> {
     const page = toPageRequest(query);
     const { search } = query;
     const scope = { endpoint: 'GET /interactions', filters: { search: search ?? null } };
     const read =
       search === undefined
-        ? await this.reads.list(principal, page, scope)
-        : await this.reads.page(principal, page, scope, (siteId, position) =>
-            textSearchPage(siteId, { ...position, search }),
+        ? await this.reads.list(principal, page, scope, clientGone)
+        : await this.reads.page(
+            principal,
+            page,
+            scope,
+            (siteId, position) => textSearchPage(siteId, { ...position, search }),
+            clientGone,
           );
     return { interactions: read.rows.map(toInteractionDto), ...pageInfo(page, read) };
   }
 
   /** A record outside the current site is indistinguishable from a missing one. */
-  async get(principal: Principal, id: number): Promise<VersionedInteraction> {
-    const row = await this.reads.get(principal, id);
+  async get(
+    principal: Principal,
+    id: number,
+    clientGone?: AbortSignal,
+  ): Promise<VersionedInteraction> {
+    const row = await this.reads.get(principal, id, clientGone);
     if (!row) {
       throw notFound(id);
     }

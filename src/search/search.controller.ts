@@ -1,3 +1,4 @@
+import { ClientGone } from '../common/http/client-gone';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, SiteRead } from '../common/auth/access.decorators';
@@ -31,8 +32,9 @@ export class SearchController {
   text(
     @CurrentPrincipal() principal: Principal,
     @Query() query: TextSearchQueryDto,
+    @ClientGone() clientGone: AbortSignal,
   ): Promise<SearchResultsDto> {
-    return this.search.text(principal, query);
+    return this.search.text(principal, query, clientGone);
   }
 
   @Post('advanced')
@@ -52,8 +54,9 @@ export class SearchController {
   advanced(
     @CurrentPrincipal() principal: Principal,
     @Body() body: AdvancedSearchDto,
+    @ClientGone() clientGone: AbortSignal,
   ): Promise<SearchResultsDto> {
-    return this.search.advanced(principal, body);
+    return this.search.advanced(principal, body, clientGone);
   }
 
   @Get('date-range')
@@ -72,8 +75,9 @@ export class SearchController {
   dateRange(
     @CurrentPrincipal() principal: Principal,
     @Query() query: DateRangeQueryDto,
+    @ClientGone() clientGone: AbortSignal,
   ): Promise<SearchResultsDto> {
-    return this.search.dateRange(principal, query);
+    return this.search.dateRange(principal, query, clientGone);
   }
 
   @Get('type/:interaction_type')
@@ -99,8 +103,9 @@ export class SearchController {
     @CurrentPrincipal() principal: Principal,
     @Param('interaction_type') type: string,
     @Query() query: PageQueryDto,
+    @ClientGone() clientGone: AbortSignal,
   ): Promise<SearchResultsDto> {
-    return this.search.byType(principal, type, query);
+    return this.search.byType(principal, type, query, clientGone);
   }
 
   @Get('lead/:lead')
@@ -126,8 +131,9 @@ export class SearchController {
     @CurrentPrincipal() principal: Principal,
     @Param('lead') lead: string,
     @Query() query: PageQueryDto,
+    @ClientGone() clientGone: AbortSignal,
   ): Promise<SearchResultsDto> {
-    return this.search.byLead(principal, lead, query);
+    return this.search.byLead(principal, lead, query, clientGone);
   }
 
   @Get('upcoming')
@@ -146,8 +152,9 @@ export class SearchController {
   upcoming(
     @CurrentPrincipal() principal: Principal,
     @Query() query: LimitQueryDto,
+    @ClientGone() clientGone: AbortSignal,
   ): Promise<InteractionWindowDto> {
-    return this.search.upcoming(principal, query.limit);
+    return this.search.upcoming(principal, query.limit, clientGone);
   }
 
   @Get('recent')
@@ -166,7 +173,8 @@ export class SearchController {
   recent(
     @CurrentPrincipal() principal: Principal,
     @Query() query: LimitQueryDto,
+    @ClientGone() clientGone: AbortSignal,
   ): Promise<InteractionWindowDto> {
-    return this.search.recent(principal, query.limit);
+    return this.search.recent(principal, query.limit, clientGone);
   }
 }

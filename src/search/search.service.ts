@@ -56,15 +56,27 @@ export class SearchService {
     private readonly reads: InteractionReads,
   ) {}
 
-  text(principal: Principal, query: TextSearchQueryDto): Promise<SearchResultsDto> {
+  text(
+    principal: Principal,
+    query: TextSearchQueryDto,
+    clientGone?: AbortSignal,
+  ): Promise<SearchResultsDto> {
     const page = toPageRequest(query);
     const scope = { endpoint: 'GET /search/interactions', filters: { query: query.query } };
-    return this.page(principal, page, scope, (siteId, position) =>
-      textSearchPage(siteId, { search: query.query, ...position }),
+    return this.page(
+      principal,
+      page,
+      scope,
+      (siteId, position) => textSearchPage(siteId, { search: query.query, ...position }),
+      clientGone,
     );
   }
 
-  advanced(principal: Principal, body: AdvancedSearchDto): Promise<SearchResultsDto> {
+  advanced(
+    principal: Principal,
+    body: AdvancedSearchDto,
+    clientGone?: AbortSignal,
+  ): Promise<SearchResultsDto> {
     if (body.size !== undefined && body.page_size !== undefined && body.size !== body.page_size) {
       throw new ApiError(ErrorCode.VALIDATION_ERROR, 'Advanced search failed validation', {
         page_size: 'is an alias of size; give one of them',
@@ -83,36 +95,55 @@ export class SearchService {
       endpoint: 'POST /search/advanced',
       filters: { filters: body.filters ?? [], sort: compiled.sort },
     };
-    return this.page(principal, page, scope, (siteId, position) => {
-      // Named parameters (and `:...list` expansions) become $1…$n as TypeORM's builder does it.
-      const [where, values] = this.dataSource.driver.escapeQueryWithParameters(conditions, {
-        ...compiled.filters.params,
-        siteId,
-      });
-      return {
-        where,
-        values,
-        orderBy: compiled.sort.map((key) => ({
-          column: COLUMN_OF_PROPERTY.get(key.property)!,
-          property: key.property as OrderKey['property'],
-          direction: key.direction,
-        })),
-        ...position,
-      };
-    });
-  }
-
-  /** Interactions overlapping [start, end): those that start before its end and end after its start. */
-  dateRange(principal: Principal, query: DateRangeQueryDto): Promise<SearchResultsDto> {
-    const page = toPageRequest(query);
-    const range = resolveRange(query);
-    const scope = { endpoint: 'GET /search/date-range', filters: range };
-    return this.page(principal, page, scope, (siteId, position) =>
-      dateRangePage(siteId, { ...range, ...position }),
+    return this.page(
+      principal,
+      page,
+      scope,
+      (siteId, position) => {
+        // Named parameters (and `:...list` expansions) become $1…$n as TypeORM's builder does it.
+        const [where, values] = this.dataSource.driver.escapeQueryWithParameters(conditions, {
+          ...compiled.filters.params,
+          siteId,
+        });
+        return {
+          where,
+          values,
+          orderBy: compiled.sort.map((key) => ({
+            column: COLUMN_OF_PROPERTY.get(key.property)!,
+            property: key.property as OrderKey['property'],
+            direction: key.direction,
+          })),
+          ...position,
+        };
+      },
+      clientGone,
     );
   }
 
-  byType(principal: Principal, type: string, query: PageQueryDto): Promise<SearchResultsDto> {
+  /** Interactions overlapping [start, end): those that start before its end and end after its start. */
+  dateRange(
+    principal: Principal,
+    query: DateRangeQueryDto,
+    clientGone?: AbortSignal,
+  ): Promise<SearchResultsDto> {
+    const page = toPageRequest(query);
+    const range = resolveRange(query);
+    const scope = { endpoint: 'GET /search/date-range', filters: range };
+    return this.page(
+      principal,
+      page,
+      scope,
+      (siteId, position) => dateRangePage(siteId, { ...range, ...position }),
+      clientGone,
+    );
+  }
+
+  byType(
+    principal: Principal,
+    type: string,
+    query: PageQueryDto,
+    clientGone?: AbortSignal,
+  ): Promise<SearchResultsDto> {
     const canonical = this.fieldRules.canonicalType(type);
     if (canonical === undefined) {
       throw new ApiError(ErrorCode.BAD_REQUEST, `Unknown interaction type "${type}"`, {
@@ -121,17 +152,27 @@ export class SearchService {
     }
     const page = toPageRequest(query);
     const scope = { endpoint: 'GET /search/type', filters: { type: canonical } };
-    return this.page(principal, page, scope, (siteId, position) =>
-      pageInSite(siteId, {
-        where: `"${ROW_ALIAS}"."type" = $2`,
-        values: [canonical],
-        orderBy: NEWEST_FIRST,
-        ...position,
-      }),
+    return this.page(
+      principal,
+      page,
+      scope,
+      (siteId, position) =>
+        pageInSite(siteId, {
+          where: `"${ROW_ALIAS}"."type" = $2`,
+          values: [canonical],
+          orderBy: NEWEST_FIRST,
+          ...position,
+        }),
+      clientGone,
     );
   }
 
-  byLead(principal: Principal, lead: string, query: PageQueryDto): Promise<SearchResultsDto> {
+  byLead(
+    principal: Principal,
+    lead: string,
+    query: PageQueryDto,
+    clientGone?: AbortSignal,
+  ): Promise<SearchResultsDto> {
     if (lead.length < 1 || lead.length > 100) {
       throw new ApiError(ErrorCode.BAD_REQUEST, 'lead must be 1 to 100 characters long', {
         lead: 'must be 1 to 100 characters long',
@@ -139,22 +180,35 @@ export class SearchService {
     }
     const page = toPageRequest(query);
     const scope = { endpoint: 'GET /search/lead', filters: { lead } };
-    return this.page(principal, page, scope, (siteId, position) =>
-      pageInSite(siteId, {
-        where: `"${ROW_ALIAS}"."lead" ILIKE $2`,
-        values: [containsPattern(lead)],
-        orderBy: NEWEST_FIRST,
-        ...position,
-      }),
+    return this.page(
+      principal,
+      page,
+      scope,
+      (siteId, position) =>
+        pageInSite(siteId, {
+          where: `"${ROW_ALIAS}"."lead" ILIKE $2`,
+          values: [containsPattern(lead)],
+          orderBy: NEWEST_FIRST,
+          ...position,
+        }),
+      clientGone,
     );
   }
 
-  upcoming(principal: Principal, limit = DEFAULT_WINDOW): Promise<InteractionWindowDto> {
-    return this.window(principal, (siteId) => upcomingStatement(siteId, limit));
+  upcoming(
+    principal: Principal,
+    limit = DEFAULT_WINDOW,
+    clientGone?: AbortSignal,
+  ): Promise<InteractionWindowDto> {
+    return this.window(principal, (siteId) => upcomingStatement(siteId, limit), clientGone);
   }
 
-  recent(principal: Principal, limit = DEFAULT_WINDOW): Promise<InteractionWindowDto> {
-    return this.window(principal, (siteId) => recentStatement(siteId, limit));
+  recent(
+    principal: Principal,
+    limit = DEFAULT_WINDOW,
+    clientGone?: AbortSignal,
+  ): Promise<InteractionWindowDto> {
+    return this.window(principal, (siteId) => recentStatement(siteId, limit), clientGone);
   }
 
   private async page(
@@ -162,16 +216,18 @@ export class SearchService {
     page: PageRequest,
     scope: CursorScope,
     pageOf: (siteId: number, position: PagePosition) => PageSpec,
+    clientGone: AbortSignal | undefined,
   ): Promise<SearchResultsDto> {
-    const read = await this.reads.page(principal, page, scope, pageOf);
+    const read = await this.reads.page(principal, page, scope, pageOf, clientGone);
     return { results: read.rows.map(toInteractionDto), ...pageInfo(page, read) };
   }
 
   private async window(
     principal: Principal,
     read: (siteId: number) => Statement,
+    clientGone: AbortSignal | undefined,
   ): Promise<InteractionWindowDto> {
-    const rows = await this.reads.window(principal, read);
+    const rows = await this.reads.window(principal, read, clientGone);
     return { interactions: rows.map(toInteractionDto) };
   }
 }

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../common/auth/principal';
+import { ApiError } from '../../common/errors/api-error';
+import { ErrorCode } from '../../common/errors/error-code';
 import type { InstantsAsText } from '../../common/http/iso-time';
 import type { PageRequest } from '../../common/pagination/page-query.dto';
+import { AppConfig } from '../../config/app-config';
 import type { Statement } from '../../database/statement';
 import { NEWEST_FIRST, type InteractionRow, type OrderKey } from './interaction-row';
 import { interactionStatement, listStatement } from './interaction-sql';
@@ -35,57 +38,94 @@ type CountedRows = Omit<ReadPage, 'nextCursor'>;
  */
 @Injectable()
 export class InteractionReads {
+  private readonly searchTimeoutMs: number;
+
   constructor(
     private readonly siteReads: SiteReads,
     private readonly totals: PageTotals,
     private readonly cursors: PageCursors,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.searchTimeoutMs = config.dbSearchTimeoutMs;
+  }
 
-  /** One interaction of the principal's site, if it is there. */
-  async get(principal: Principal, id: number): Promise<InstantsAsText<InteractionRow> | undefined> {
-    const [row] = await this.siteReads.rows<InteractionRow>(principal, (siteId) =>
-      interactionStatement(siteId, id),
+  /**
+   * One interaction of the principal's site, if it is there. `clientGone` (as every read's)
+   * cancels the statement in PostgreSQL when the client goes away.
+   */
+  async get(
+    principal: Principal,
+    id: number,
+    clientGone?: AbortSignal,
+  ): Promise<InstantsAsText<InteractionRow> | undefined> {
+    const [row] = await this.siteReads.rows<InteractionRow>(
+      principal,
+      (siteId) => interactionStatement(siteId, id),
+      clientGone,
     );
     return row;
   }
 
   /** The whole site, newest first; its total is the site's counter, always exact. */
-  list(principal: Principal, request: PageRequest, scope: CursorScope): Promise<ReadPage> {
+  list(
+    principal: Principal,
+    request: PageRequest,
+    scope: CursorScope,
+    clientGone?: AbortSignal,
+  ): Promise<ReadPage> {
     return this.paged(request, scope, NEWEST_FIRST, async (pageOf) => {
-      const rows = await this.siteReads.rows<PageRow>(principal, (siteId) =>
-        listStatement(siteId, pageOf(siteId)),
+      const rows = await this.siteReads.rows<PageRow>(
+        principal,
+        (siteId) => listStatement(siteId, pageOf(siteId)),
+        clientGone,
       );
       return { ...fromPageRows(rows), totalExact: true };
     });
   }
 
-  /** A page of the matches `pageOf` describes, with their total counted up to TOTAL_LIMIT. */
-  page(
+  /**
+   * A page of the matches `pageOf` describes (a search), with their total counted up to
+   * TOTAL_LIMIT. Its statement is cancelled after DB_SEARCH_TIMEOUT (503 with Retry-After).
+   */
+  async page(
     principal: Principal,
     request: PageRequest,
     scope: CursorScope,
     pageOf: (siteId: number, position: PagePosition) => PageSpec,
+    clientGone?: AbortSignal,
   ): Promise<ReadPage> {
     let orderBy: OrderKey[] = [];
-    return this.paged(
-      request,
-      scope,
-      () => orderBy,
-      (positionIn) =>
-        this.totals.read(principal, (siteId) => {
-          const spec = pageOf(siteId, positionIn(siteId));
-          orderBy = spec.orderBy;
-          return spec;
-        }),
-    );
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(searchTimedOut()), this.searchTimeoutMs);
+    const signal = clientGone ? AbortSignal.any([clientGone, deadline.signal]) : deadline.signal;
+    try {
+      return await this.paged(
+        request,
+        scope,
+        () => orderBy,
+        (positionIn) =>
+          this.totals.read(
+            principal,
+            (siteId) => {
+              const spec = pageOf(siteId, positionIn(siteId));
+              orderBy = spec.orderBy;
+              return spec;
+            },
+            signal,
+          ),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The rows `read` returns (a window without a total: upcoming, recent). */
   window(
     principal: Principal,
     read: (siteId: number) => Statement,
+    clientGone?: AbortSignal,
   ): Promise<Array<InstantsAsText<InteractionRow>>> {
-    return this.siteReads.rows<InteractionRow>(principal, read);
+    return this.siteReads.rows<InteractionRow>(principal, read, clientGone);
   }
 
   /**
@@ -122,4 +162,13 @@ export class InteractionReads {
       nextCursor: this.cursors.encode(scope, { siteId: readSiteId, after }),
     };
   }
+}
+
+function searchTimedOut(): ApiError {
+  return new ApiError(
+    ErrorCode.SERVICE_UNAVAILABLE,
+    'The search did not finish in time (DB_SEARCH_TIMEOUT); narrow it or retry shortly',
+    undefined,
+    { 'Retry-After': '5' },
+  );
 }

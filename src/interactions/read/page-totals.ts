@@ -58,17 +58,22 @@ export class PageTotals {
   async read(
     principal: Principal,
     pageOf: (siteId: number) => PageSpec,
+    signal?: AbortSignal,
   ): Promise<Omit<ReadPage, 'nextCursor'>> {
     let asked: { spec: PageSpec; key: string; known: CountedTotal | undefined } | undefined;
-    const rows = await this.siteReads.rows<PageRow>(principal, (siteId) => {
-      const spec = { ...pageOf(siteId), countLimit: this.countLimit };
-      const key = keyOf(siteId, spec);
-      const known = this.counted.get(key);
-      // SiteReads may build the read twice (for a session that moved to another site): the
-      // second one, whose rows come back, is the one to remember.
-      asked = { spec, key, known };
-      return pageStatement({ ...spec, reuse: { siteId, lastChange: known?.lastChange ?? null } });
-    });
+    const rows = await this.siteReads.rows<PageRow>(
+      principal,
+      (siteId) => {
+        const spec = { ...pageOf(siteId), countLimit: this.countLimit };
+        const key = keyOf(siteId, spec);
+        const known = this.counted.get(key);
+        // SiteReads may build the read twice (for a session that moved to another site): the
+        // second one, whose rows come back, is the one to remember.
+        asked = { spec, key, known };
+        return pageStatement({ ...spec, reuse: { siteId, lastChange: known?.lastChange ?? null } });
+      },
+      signal,
+    );
     const page = fromPageRows(rows);
     const first = rows[0];
     if (asked === undefined || first === undefined) {

@@ -42,19 +42,21 @@ export class SiteReads {
   async rows<T>(
     principal: Principal,
     read: (siteId: number) => Statement,
+    signal?: AbortSignal,
   ): Promise<Array<InstantsAsText<T>>> {
+    const options = { ...READ_OPTIONS, signal };
     if (principal.sessionConfirmed) {
       return runStatement<Array<InstantsAsText<T>>>(
         this.dataSource,
         read(siteOf(principal)),
-        READ_OPTIONS,
+        options,
       );
     }
     const hintedSiteId = siteOf(principal);
     const rows = await runStatement<Array<InstantsAsText<T> & SessionColumns>>(
       this.dataSource,
       withSessionCheck(read(hintedSiteId), principal, hintedSiteId),
-      READ_OPTIONS,
+      options,
     );
     if (rows.length === 0) {
       this.principals.forget(principal.sessionId);
@@ -75,7 +77,7 @@ export class SiteReads {
     return runStatement<Array<InstantsAsText<T>>>(
       this.dataSource,
       read(siteOf(confirmed)),
-      READ_OPTIONS,
+      options,
     );
   }
 }
