@@ -17,6 +17,7 @@ describe('dead work is cancelled (client gone, DB_SEARCH_TIMEOUT)', () => {
   let auth: Record<string, string>;
   let baseUrl: string;
   let locker: Client | undefined;
+  let lockerPid = 0;
 
   /** Backends of the app's database running a statement on interactions, but the locker's. */
   const activeReads = async (): Promise<number> => {
@@ -24,7 +25,7 @@ describe('dead work is cancelled (client gone, DB_SEARCH_TIMEOUT)', () => {
       `SELECT count(*) FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
           AND query ILIKE '%"interactions"%' AND pid <> $1`,
-      [locker?.processID ?? 0],
+      [lockerPid],
     );
     return Number(rows[0].count);
   };
@@ -33,6 +34,7 @@ describe('dead work is cancelled (client gone, DB_SEARCH_TIMEOUT)', () => {
     locker = new Client({ connectionString: testApp.config.databaseUrl });
     locker.on('error', () => undefined);
     await locker.connect();
+    lockerPid = (await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE interactions IN ACCESS EXCLUSIVE MODE');
   };
