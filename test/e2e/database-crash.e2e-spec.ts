@@ -22,6 +22,26 @@ const WRITERS = 16;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for `done`, failing with `what` after `ms`: a broken run ends instead of hanging. */
+async function within(ms: number, what: string, done: () => boolean | Promise<boolean>) {
+  const deadline = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > deadline) {
+      throw new Error(`gave up waiting for ${what} after ${ms} ms`);
+    }
+    await sleep(20);
+  }
+}
+
 /**
  * The compiled server on a PostgreSQL of its own, whose postmaster is SIGKILLed (no shutdown, no
  * goodbye to the clients: backends notice their parent's death and drop their connections) under
@@ -54,8 +74,12 @@ describe('when PostgreSQL is killed (kill -9) under concurrent idempotent writer
 
   const killDatabase = async (): Promise<void> => {
     const pidFile = await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8');
-    process.kill(Number(pidFile.split('\n')[0]), 'SIGKILL');
+    const pid = Number(pidFile.split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
     databaseRunning = false;
+    // Until Node reaps it, the dead postmaster's pid still answers, and startEmbeddedPostgres
+    // would take the stale postmaster.pid for a running server.
+    await within(10_000, 'the killed postmaster to be reaped', () => !isAlive(pid));
   };
 
   /** A request to the API; no answer at all means the process died, which the test is about. */
@@ -156,6 +180,9 @@ describe('when PostgreSQL is killed (kill -9) under concurrent idempotent writer
           }
           return;
         }
+        if (stop && !databaseRunning) {
+          return;
+        }
         await sleep(50);
       }
     };
@@ -169,17 +196,18 @@ describe('when PostgreSQL is killed (kill -9) under concurrent idempotent writer
       stop = false;
       const writers = Array.from({ length: WRITERS }, writer);
       await sleep(400);
-      await killDatabase();
-      for (let waited = 0; waited < 5_000 && (await readiness()) !== 503; waited += 20) {
-        await sleep(20);
+      try {
+        await killDatabase();
+        await within(5_000, 'readiness 503', async () => (await readiness()) === 503).then(
+          () => (readyDuringOutage += 1),
+          () => undefined,
+        );
+        await startDatabase();
+        await within(30_000, 'readiness 200', async () => (await readiness()) === 200);
+        await sleep(200);
+      } finally {
+        stop = true;
       }
-      readyDuringOutage += (await readiness()) === 503 ? 1 : 0;
-      await startDatabase();
-      while ((await readiness()) !== 200) {
-        await sleep(20);
-      }
-      await sleep(200);
-      stop = true;
       await Promise.all(writers);
       expect(server.child.exitCode, `the process exited after kill ${kill + 1}`).toBeNull();
     }

@@ -96,7 +96,7 @@ function siteOf(principal: Principal): number {
  * session alone, so PostgreSQL can only nest the read inside it and never runs the read for a
  * session that is over.
  */
-function withSessionCheck(read: Statement, principal: Principal, siteId: number): Statement {
+export function withSessionCheck(read: Statement, principal: Principal, siteId: number): Statement {
   const values = [...read.values, siteId, principal.sessionId, principal.userId];
   if (read.name === undefined) {
     return { text: sessionCheckedText(read), values };
