@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { INT32_COUNT } from '../../openapi/schema-types';
-import { MAX_PAGE, MAX_PAGE_SIZE } from './page-query.dto';
+import { MAX_CURSOR_LENGTH, MAX_PAGE, MAX_PAGE_SIZE } from './page-query.dto';
 
 /** The pagination fields every list response carries beside its items. */
 export class PageInfoDto {
@@ -42,6 +42,7 @@ export class PageInfoDto {
 
   @ApiProperty({
     type: 'string',
+    maxLength: MAX_CURSOR_LENGTH,
     nullable: true,
     example:
       'eyJzIjoiVjJsNV9HQW1wUDF2bnJHTGlrS3N6USIsInQiOjEsImsiOlsiMjAyMy0wNi0yMCAxNDowMDowMCswMCIsIjYxIl19.p2Z2cq9Ej1K7QHhQy5cH0i4Jq3Kf3m1Yb0vA0RrE6aM',
