@@ -92,8 +92,10 @@ export async function ensureDatabase(serverUrl, name) {
 }
 
 /** `seed:bulk` through the built CLI; `env` names the database (DATABASE_URL or DATA_DIR). */
-export function seedBulk({ interactions, sites, users }, env) {
-  log(`seeding ${interactions} interactions over ${sites} sites by ${users} users`);
+export function seedBulk({ interactions, sites, users, largestShare }, env) {
+  log(
+    `seeding ${interactions} interactions over ${sites} sites (${largestShare} % in the first) by ${users} users`,
+  );
   return run(
     process.execPath,
     [
@@ -105,6 +107,8 @@ export function seedBulk({ interactions, sites, users }, env) {
       String(sites),
       '--users',
       String(users),
+      '--largest-share',
+      String(largestShare),
     ],
     env,
   );

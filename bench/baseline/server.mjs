@@ -54,13 +54,15 @@ function toDto(row) {
 function pageOf(query) {
   const page = Number(query.page ?? 1);
   const pageSize = Number(query.page_size ?? query.size ?? DEFAULT_PAGE_SIZE);
-  return { page, pageSize, offset: (page - 1) * pageSize, limit: pageSize };
+  // One row more than the page, as the product reads it to know whether a next page exists.
+  return { page, pageSize, offset: (page - 1) * pageSize, limit: pageSize + 1 };
 }
 
 /** A page and its total: one statement, as the product sends it. */
-async function pageAndCount(statement) {
+async function pageAndCount(statement, page) {
   const { rows } = await query(statement);
-  return fromPageRows(rows);
+  const read = fromPageRows(rows);
+  return { ...read, rows: read.rows.slice(0, page.pageSize) };
 }
 
 const pageInfo = (page, total) => ({
@@ -74,6 +76,7 @@ app.get('/api/v1/interactions', async (request) => {
   const page = pageOf(request.query);
   const { rows, total } = await pageAndCount(
     listInteractions(siteId, { ...page, search: request.query.search }),
+    page,
   );
   return {
     interactions: rows.map(toDto),
@@ -100,6 +103,7 @@ app.post('/api/v1/search/advanced', async (request) => {
       leadContains: condition('lead'),
       ...page,
     }),
+    page,
   );
   return { results: rows.map(toDto), ...pageInfo(page, total) };
 });
@@ -111,6 +115,7 @@ app.get('/api/v1/search/date-range', async (request) => {
   until.setUTCDate(until.getUTCDate() + 1);
   const { rows, total } = await pageAndCount(
     dateRange(siteId, { from: from.toISOString(), until: until.toISOString(), ...page }),
+    page,
   );
   return { results: rows.map(toDto), ...pageInfo(page, total) };
 });

@@ -155,3 +155,38 @@ describe('seedBulkInteractions', () => {
     expect(indexesAfter).toEqual(indexesBefore);
   });
 });
+
+describe('seedBulkInteractions with a largest site (DESIGN.md §9 workload)', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await new DataSource(buildDataSourceOptions({ url: database.url })).initialize();
+    await seedBulkInteractions(dataSource, {
+      interactions: 10_000,
+      sites: 5,
+      users: 2,
+      largestSitePercent: 35,
+    });
+  });
+  afterAll(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  it('puts the given share in the first site and spreads the rest evenly over the others', async () => {
+    const perSite = await dataSource.query<Array<{ name: string; count: string }>>(
+      `SELECT s.name, count(*) FROM interactions i JOIN sites s ON s.id = i.site_id
+        GROUP BY s.name ORDER BY s.name`,
+    );
+    const counts = Object.fromEntries(perSite.map((row) => [row.name, Number(row.count)]));
+    expect(Object.keys(counts)).toEqual([1, 2, 3, 4, 5].map((n) => `Bulk site ${n}`));
+    expect(counts['Bulk site 1']).toBeGreaterThan(3_300);
+    expect(counts['Bulk site 1']).toBeLessThan(3_700);
+    for (const n of [2, 3, 4, 5]) {
+      expect(counts[`Bulk site ${n}`]).toBeGreaterThan(1_450);
+      expect(counts[`Bulk site ${n}`]).toBeLessThan(1_800);
+    }
+  });
+});

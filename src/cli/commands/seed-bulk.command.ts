@@ -7,6 +7,7 @@ interface SeedBulkOptions {
   interactions?: number;
   sites?: number;
   users?: number;
+  largestShare?: number;
 }
 
 @Command({
@@ -25,6 +26,7 @@ export class SeedBulkCommand extends CommandRunner {
       interactions,
       sites: options.sites ?? 20,
       users: options.users ?? 10,
+      largestSitePercent: options.largestShare,
     });
     writeLine(
       `added ${interactions} interactions over sites ${siteIds.join(', ')} by ${userIds.length} users in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -51,6 +53,14 @@ export class SeedBulkCommand extends CommandRunner {
   @Option({ flags: '--sites <n>', description: 'sites to spread them over (default 20)' })
   parseSites(value: string): number {
     return positiveInteger(value, '--sites', 1_000);
+  }
+
+  @Option({
+    flags: '--largest-share <percent>',
+    description: 'percent of the interactions in the first site, the rest even (default: all even)',
+  })
+  parseLargestShare(value: string): number {
+    return positiveInteger(value, '--largest-share', 100);
   }
 
   @Option({

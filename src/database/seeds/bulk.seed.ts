@@ -11,6 +11,11 @@ export interface BulkSeedOptions {
   users: number;
   /** Drop the secondary indexes for the load and build them again; default from 100 000 rows. */
   rebuildIndexes?: boolean;
+  /**
+   * Percent of the rows in the first site, the rest spread evenly over the others, as one
+   * headquarters dominates a real organisation (DESIGN.md §9: 35). Absent: all sites alike.
+   */
+  largestSitePercent?: number;
 }
 
 export interface BulkSeedResult {
@@ -207,10 +212,17 @@ const pick = (array: string, k: number): string =>
 const QUARTER_HOURS = 4 * 365 * 96;
 const START = `date_trunc('hour', now()) - interval '730 days' + (${h(7)} % ${QUARTER_HOURS}) * interval '15 minutes'`;
 
+/** Evenly over the sites ($1), or with $15 percent in the first and the rest even over the others. */
+const SITE_OF_ROW = `CASE
+    WHEN $15::int IS NULL OR cardinality($1::int[]) = 1 THEN ($1::int[])[1 + n % cardinality($1::int[])]
+    WHEN ${h(18)} % 100 < $15::int THEN ($1::int[])[1]
+    ELSE ($1::int[])[2 + n % (cardinality($1::int[]) - 1)]
+  END`;
+
 const INSERT_SQL = `
   INSERT INTO interactions
     (site_id, title, type, lead, start_datetime, end_datetime, timezone, location, description, notes, created_by)
-  SELECT ($1::int[])[1 + n % cardinality($1::int[])],
+  SELECT ${SITE_OF_ROW},
          ${pick('$3::text[]', 1)} || ' ' || ${pick('$4::text[]', 2)} || ' ' || ${pick('$5::text[]', 3)},
          ${pick('$2::text[]', 4)},
          ${pick('$6::text[]', 5)} || ' ' || ${pick('$7::text[]', 6)},
@@ -226,7 +238,8 @@ const INSERT_SQL = `
     FROM generate_series($13::int, $14::int) AS n`;
 
 /**
- * Load for benchmarks and query plans: `interactions` rows spread evenly over `sites` sites (created
+ * Load for benchmarks and query plans: `interactions` rows spread over `sites` sites (evenly, or
+ * with `largestSitePercent` of them in the first; created
  * as "Bulk site N" when missing), with varied titles, leads (400 names), descriptions, types, time
  * zones, starts over ±2 years and durations of 15 min to 4 h, created by `users` bulk users who
  * are members or managers of every bulk site and log in with BULK_PASSWORD.
@@ -286,6 +299,7 @@ export async function seedBulkInteractions(
       userIds,
       0,
       options.interactions - 1,
+      options.largestSitePercent ?? null,
     ]);
     for (const statement of restore) {
       await manager.query(statement);
