@@ -138,6 +138,8 @@ async function benchmarkDatabase(rows) {
       MALLOC_ARENA_MAX: '2',
       METRICS_TOKEN,
       ...RATE_LIMITS,
+      // Passed on for experiments with the bound of counted totals (docs/performance.md).
+      ...(process.env.TOTAL_LIMIT ? { TOTAL_LIMIT: process.env.TOTAL_LIMIT } : {}),
     },
   );
   const session = await logIn(product.url);

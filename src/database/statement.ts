@@ -37,17 +37,27 @@ interface Queryable {
  * statement (logging, and the tests' statement counter) and a failure is a QueryFailedError, so
  * the error filter maps it as any other (a lost database is 503).
  */
+/**
+ * What can call a running statement off: `watch(cancel)` arranges for `cancel` to be called (at
+ * most once) when the result is no longer wanted, and returns the function that stops watching;
+ * `reason` is then the error the statement's caller gets instead of SQLSTATE 57014.
+ */
+export interface StatementCancellation {
+  readonly reason: Error | undefined;
+  watch(cancel: () => void): () => void;
+}
+
 export function runStatement<T>(
   database: DataSource | Queryable,
   statement: Statement,
-  options: { types?: QueryConfig['types']; signal?: AbortSignal } = {},
+  options: { types?: QueryConfig['types']; cancellation?: StatementCancellation } = {},
 ): Promise<T> {
   const query =
     statement.name === undefined && options.types === undefined
       ? statement.text
       : ({ name: statement.name, text: statement.text, types: options.types } as unknown as string);
   return database instanceof DataSource
-    ? onPool<T>(database, query, statement.values, options.signal)
+    ? onPool<T>(database, query, statement.values, options.cancellation)
     : database.query<T>(query, statement.values);
 }
 
@@ -55,19 +65,19 @@ async function onPool<T>(
   dataSource: DataSource,
   query: string,
   values: unknown[],
-  signal: AbortSignal | undefined,
+  cancellation: StatementCancellation | undefined,
 ): Promise<T> {
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
   dataSource.logger.logQuery(query, values);
   try {
     return (
-      signal === undefined
+      cancellation === undefined
         ? await pool.query(query, values)
-        : await cancellableQuery(pool, query, values, signal)
+        : await cancellableQuery(pool, query, values, cancellation)
     ).rows as T;
   } catch (error) {
-    if (signal?.aborted) {
-      throw signal.reason;
+    if (cancellation?.reason !== undefined) {
+      throw cancellation.reason;
     }
     dataSource.logger.logQueryError(error as Error, query, values);
     throw new QueryFailedError(query, values, error as Error);
@@ -75,25 +85,34 @@ async function onPool<T>(
 }
 
 /**
- * `pool.query`, but when `signal` fires while the statement runs, PostgreSQL is asked to cancel
- * it (the protocol's CancelRequest, on a connection of its own: the pool may have none free), so
- * the backend stops working for a request nobody waits for any more; the statement then fails
- * with SQLSTATE 57014 and the client goes back to the pool, still usable.
+ * `pool.query`, but when `cancellation` calls it off while the statement runs, PostgreSQL is asked
+ * to cancel it (the protocol's CancelRequest, on a connection of its own: the pool may have none
+ * free), so the backend stops working for a request nobody waits for any more; the statement then
+ * fails with SQLSTATE 57014 and the client goes back to the pool, still usable.
  */
 async function cancellableQuery(
   pool: Pool,
   query: string,
   values: unknown[],
-  signal: AbortSignal,
+  cancellation: StatementCancellation,
 ): Promise<QueryResult> {
   const client = await pool.connect();
-  const cancel = () => cancelActiveQuery(pool, client);
+  let running = false;
+  let calledOff = false;
+  const stopWatching = cancellation.watch(() => {
+    calledOff = true;
+    if (running) {
+      cancelActiveQuery(pool, client);
+    }
+  });
   try {
-    signal.throwIfAborted();
-    signal.addEventListener('abort', cancel, { once: true });
+    if (calledOff) {
+      throw cancellation.reason ?? new Error('Statement called off before it ran');
+    }
+    running = true;
     return await client.query(query, values);
   } finally {
-    signal.removeEventListener('abort', cancel);
+    stopWatching();
     client.release();
   }
 }
@@ -101,8 +120,7 @@ async function cancellableQuery(
 function cancelActiveQuery(pool: Pool, client: PoolClient): void {
   const canceller = new GuardedClient(pool.options);
   // Only its connection is used, never connected as a client: it needs a listener of its own.
-  const connection = (canceller as unknown as { connection: EventEmitter & { end(): void } })
-    .connection;
+  const connection = (canceller as unknown as { connection: EventEmitter }).connection;
   connection.on('error', () => undefined);
   (canceller as unknown as { cancel(target: PoolClient, query: unknown): void }).cancel(
     client,

@@ -23,7 +23,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ClientGone, clientGoneSignal } from '../common/http/client-gone';
+import { ClientGone, clientGoneWatch, type ClientGoneWatch } from '../common/http/client-gone';
 import { Authenticated, CurrentPrincipal, SiteRead } from '../common/auth/access.decorators';
 import type { Principal } from '../common/auth/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
@@ -92,7 +92,7 @@ export class InteractionsController {
   list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListInteractionsQueryDto,
-    @ClientGone() clientGone: AbortSignal,
+    @ClientGone() clientGone: ClientGoneWatch,
   ): Promise<InteractionListResponseDto> {
     return this.interactions.list(principal, query, clientGone);
   }
@@ -176,7 +176,7 @@ export class InteractionsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<InteractionResponseDto | undefined> {
-    const found = await this.interactions.get(principal, id, clientGoneSignal(reply));
+    const found = await this.interactions.get(principal, id, clientGoneWatch(reply));
     if (matchesIfNoneMatch(ifNoneMatch, found.etag)) {
       void reply.status(304).header('ETag', found.etag);
       return undefined;

@@ -7,7 +7,7 @@ import { assertIfMatch, etagOf } from '../common/http/etag';
 import type { InstantsAsText } from '../common/http/iso-time';
 import { IdempotencyService, type StoredResponse } from '../common/http/idempotency.service';
 import { pageInfo, toPageRequest } from '../common/pagination/page-query.dto';
-import { runStatement } from '../database/statement';
+import { runStatement, type StatementCancellation } from '../database/statement';
 import {
   toInteractionDto,
   type InteractionDto,
@@ -46,7 +46,7 @@ export class InteractionsService {
   async list(
     principal: Principal,
     query: ListInteractionsQueryDto,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<InteractionListResponseDto> {
     const page = toPageRequest(query);
     const { search } = query;
@@ -68,7 +68,7 @@ export class InteractionsService {
   async get(
     principal: Principal,
     id: number,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<VersionedInteraction> {
     const row = await this.reads.get(principal, id, clientGone);
     if (!row) {

@@ -1,4 +1,4 @@
-import { ClientGone } from '../common/http/client-gone';
+import { ClientGone, type ClientGoneWatch } from '../common/http/client-gone';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, SiteRead } from '../common/auth/access.decorators';
@@ -32,7 +32,7 @@ export class SearchController {
   text(
     @CurrentPrincipal() principal: Principal,
     @Query() query: TextSearchQueryDto,
-    @ClientGone() clientGone: AbortSignal,
+    @ClientGone() clientGone: ClientGoneWatch,
   ): Promise<SearchResultsDto> {
     return this.search.text(principal, query, clientGone);
   }
@@ -54,7 +54,7 @@ export class SearchController {
   advanced(
     @CurrentPrincipal() principal: Principal,
     @Body() body: AdvancedSearchDto,
-    @ClientGone() clientGone: AbortSignal,
+    @ClientGone() clientGone: ClientGoneWatch,
   ): Promise<SearchResultsDto> {
     return this.search.advanced(principal, body, clientGone);
   }
@@ -75,7 +75,7 @@ export class SearchController {
   dateRange(
     @CurrentPrincipal() principal: Principal,
     @Query() query: DateRangeQueryDto,
-    @ClientGone() clientGone: AbortSignal,
+    @ClientGone() clientGone: ClientGoneWatch,
   ): Promise<SearchResultsDto> {
     return this.search.dateRange(principal, query, clientGone);
   }
@@ -103,7 +103,7 @@ export class SearchController {
     @CurrentPrincipal() principal: Principal,
     @Param('interaction_type') type: string,
     @Query() query: PageQueryDto,
-    @ClientGone() clientGone: AbortSignal,
+    @ClientGone() clientGone: ClientGoneWatch,
   ): Promise<SearchResultsDto> {
     return this.search.byType(principal, type, query, clientGone);
   }
@@ -131,7 +131,7 @@ export class SearchController {
     @CurrentPrincipal() principal: Principal,
     @Param('lead') lead: string,
     @Query() query: PageQueryDto,
-    @ClientGone() clientGone: AbortSignal,
+    @ClientGone() clientGone: ClientGoneWatch,
   ): Promise<SearchResultsDto> {
     return this.search.byLead(principal, lead, query, clientGone);
   }
@@ -152,7 +152,7 @@ export class SearchController {
   upcoming(
     @CurrentPrincipal() principal: Principal,
     @Query() query: LimitQueryDto,
-    @ClientGone() clientGone: AbortSignal,
+    @ClientGone() clientGone: ClientGoneWatch,
   ): Promise<InteractionWindowDto> {
     return this.search.upcoming(principal, query.limit, clientGone);
   }
@@ -173,7 +173,7 @@ export class SearchController {
   recent(
     @CurrentPrincipal() principal: Principal,
     @Query() query: LimitQueryDto,
-    @ClientGone() clientGone: AbortSignal,
+    @ClientGone() clientGone: ClientGoneWatch,
   ): Promise<InteractionWindowDto> {
     return this.search.recent(principal, query.limit, clientGone);
   }

@@ -31,6 +31,7 @@ import {
   OUT_OF_RANGE_REASON,
   parseInstant,
 } from '../interactions/interaction-time';
+import type { StatementCancellation } from '../database/statement';
 import { InteractionReads } from '../interactions/read/interaction-reads';
 import type { CursorScope } from '../interactions/read/page-cursor';
 import { containsPattern } from '../interactions/read/text-search';
@@ -59,7 +60,7 @@ export class SearchService {
   text(
     principal: Principal,
     query: TextSearchQueryDto,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<SearchResultsDto> {
     const page = toPageRequest(query);
     const scope = { endpoint: 'GET /search/interactions', filters: { query: query.query } };
@@ -75,7 +76,7 @@ export class SearchService {
   advanced(
     principal: Principal,
     body: AdvancedSearchDto,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<SearchResultsDto> {
     if (body.size !== undefined && body.page_size !== undefined && body.size !== body.page_size) {
       throw new ApiError(ErrorCode.VALIDATION_ERROR, 'Advanced search failed validation', {
@@ -124,7 +125,7 @@ export class SearchService {
   dateRange(
     principal: Principal,
     query: DateRangeQueryDto,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<SearchResultsDto> {
     const page = toPageRequest(query);
     const range = resolveRange(query);
@@ -142,7 +143,7 @@ export class SearchService {
     principal: Principal,
     type: string,
     query: PageQueryDto,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<SearchResultsDto> {
     const canonical = this.fieldRules.canonicalType(type);
     if (canonical === undefined) {
@@ -171,7 +172,7 @@ export class SearchService {
     principal: Principal,
     lead: string,
     query: PageQueryDto,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<SearchResultsDto> {
     if (lead.length < 1 || lead.length > 100) {
       throw new ApiError(ErrorCode.BAD_REQUEST, 'lead must be 1 to 100 characters long', {
@@ -198,7 +199,7 @@ export class SearchService {
   upcoming(
     principal: Principal,
     limit = DEFAULT_WINDOW,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<InteractionWindowDto> {
     return this.window(principal, (siteId) => upcomingStatement(siteId, limit), clientGone);
   }
@@ -206,7 +207,7 @@ export class SearchService {
   recent(
     principal: Principal,
     limit = DEFAULT_WINDOW,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<InteractionWindowDto> {
     return this.window(principal, (siteId) => recentStatement(siteId, limit), clientGone);
   }
@@ -216,7 +217,7 @@ export class SearchService {
     page: PageRequest,
     scope: CursorScope,
     pageOf: (siteId: number, position: PagePosition) => PageSpec,
-    clientGone: AbortSignal | undefined,
+    clientGone: StatementCancellation | undefined,
   ): Promise<SearchResultsDto> {
     const read = await this.reads.page(principal, page, scope, pageOf, clientGone);
     return { results: read.rows.map(toInteractionDto), ...pageInfo(page, read) };
@@ -225,7 +226,7 @@ export class SearchService {
   private async window(
     principal: Principal,
     read: (siteId: number) => Statement,
-    clientGone: AbortSignal | undefined,
+    clientGone: StatementCancellation | undefined,
   ): Promise<InteractionWindowDto> {
     const rows = await this.reads.window(principal, read, clientGone);
     return { interactions: rows.map(toInteractionDto) };

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../common/errors/error-code';
 import type { InstantsAsText } from '../../common/http/iso-time';
 import type { PageRequest } from '../../common/pagination/page-query.dto';
 import { AppConfig } from '../../config/app-config';
-import type { Statement } from '../../database/statement';
+import type { Statement, StatementCancellation } from '../../database/statement';
 import { NEWEST_FIRST, type InteractionRow, type OrderKey } from './interaction-row';
 import { interactionStatement, listStatement } from './interaction-sql';
 import { invalidCursor, PageCursors, type CursorScope } from './page-cursor';
@@ -56,7 +56,7 @@ export class InteractionReads {
   async get(
     principal: Principal,
     id: number,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<InstantsAsText<InteractionRow> | undefined> {
     const [row] = await this.siteReads.rows<InteractionRow>(
       principal,
@@ -71,7 +71,7 @@ export class InteractionReads {
     principal: Principal,
     request: PageRequest,
     scope: CursorScope,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<ReadPage> {
     return this.paged(request, scope, NEWEST_FIRST, async (pageOf) => {
       const rows = await this.siteReads.rows<PageRow>(
@@ -87,43 +87,37 @@ export class InteractionReads {
    * A page of the matches `pageOf` describes (a search), with their total counted up to
    * TOTAL_LIMIT. Its statement is cancelled after DB_SEARCH_TIMEOUT (503 with Retry-After).
    */
-  async page(
+  page(
     principal: Principal,
     request: PageRequest,
     scope: CursorScope,
     pageOf: (siteId: number, position: PagePosition) => PageSpec,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<ReadPage> {
     let orderBy: OrderKey[] = [];
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(searchTimedOut()), this.searchTimeoutMs);
-    const signal = clientGone ? AbortSignal.any([clientGone, deadline.signal]) : deadline.signal;
-    try {
-      return await this.paged(
-        request,
-        scope,
-        () => orderBy,
-        (positionIn) =>
-          this.totals.read(
-            principal,
-            (siteId) => {
-              const spec = pageOf(siteId, positionIn(siteId));
-              orderBy = spec.orderBy;
-              return spec;
-            },
-            signal,
-          ),
-      );
-    } finally {
-      clearTimeout(timer);
-    }
+    const deadline = new SearchDeadline(Date.now() + this.searchTimeoutMs, clientGone);
+    return this.paged(
+      request,
+      scope,
+      () => orderBy,
+      (positionIn) =>
+        this.totals.read(
+          principal,
+          (siteId) => {
+            const spec = pageOf(siteId, positionIn(siteId));
+            orderBy = spec.orderBy;
+            return spec;
+          },
+          deadline,
+        ),
+    );
   }
 
   /** The rows `read` returns (a window without a total: upcoming, recent). */
   window(
     principal: Principal,
     read: (siteId: number) => Statement,
-    clientGone?: AbortSignal,
+    clientGone?: StatementCancellation,
   ): Promise<Array<InstantsAsText<InteractionRow>>> {
     return this.siteReads.rows<InteractionRow>(principal, read, clientGone);
   }
@@ -160,6 +154,34 @@ export class InteractionReads {
       ...counted,
       rows,
       nextCursor: this.cursors.encode(scope, { siteId: readSiteId, after }),
+    };
+  }
+}
+
+/** DB_SEARCH_TIMEOUT from the search's start, and whatever else calls it off (its client going). */
+class SearchDeadline implements StatementCancellation {
+  reason: Error | undefined;
+
+  constructor(
+    private readonly expiresAt: number,
+    private readonly also: StatementCancellation | undefined,
+  ) {}
+
+  watch(cancel: () => void): () => void {
+    const timer = setTimeout(
+      () => {
+        this.reason = searchTimedOut();
+        cancel();
+      },
+      Math.max(0, this.expiresAt - Date.now()),
+    );
+    const stopAlso = this.also?.watch(() => {
+      this.reason = this.also?.reason;
+      cancel();
+    });
+    return () => {
+      clearTimeout(timer);
+      stopAlso?.();
     };
   }
 }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { SiteReads } from './site-reads';
 import type { Principal } from '../../common/auth/principal';
 import { AppConfig } from '../../config/app-config';
+import type { StatementCancellation } from '../../database/statement';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { ReadPage } from './interaction-reads';
 import {
@@ -58,7 +59,7 @@ export class PageTotals {
   async read(
     principal: Principal,
     pageOf: (siteId: number) => PageSpec,
-    signal?: AbortSignal,
+    cancellation?: StatementCancellation,
   ): Promise<Omit<ReadPage, 'nextCursor'>> {
     let asked: { spec: PageSpec; key: string; known: CountedTotal | undefined } | undefined;
     const rows = await this.siteReads.rows<PageRow>(
@@ -72,7 +73,7 @@ export class PageTotals {
         asked = { spec, key, known };
         return pageStatement({ ...spec, reuse: { siteId, lastChange: known?.lastChange ?? null } });
       },
-      signal,
+      cancellation,
     );
     const page = fromPageRows(rows);
     const first = rows[0];

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { assertSiteRole } from '../../common/auth/access.guard';
 import type { Principal } from '../../common/auth/principal';
 import { INSTANTS_AS_TEXT, type InstantsAsText } from '../../common/http/iso-time';
-import { runStatement, type Statement } from '../../database/statement';
+import { runStatement, type Statement, type StatementCancellation } from '../../database/statement';
 import type { SiteRole } from '../../sites/entities/site-membership.entity';
 import {
   PrincipalResolver,
@@ -42,9 +42,9 @@ export class SiteReads {
   async rows<T>(
     principal: Principal,
     read: (siteId: number) => Statement,
-    signal?: AbortSignal,
+    cancellation?: StatementCancellation,
   ): Promise<Array<InstantsAsText<T>>> {
-    const options = { ...READ_OPTIONS, signal };
+    const options = { ...READ_OPTIONS, cancellation };
     if (principal.sessionConfirmed) {
       return runStatement<Array<InstantsAsText<T>>>(
         this.dataSource,
