@@ -1,4 +1,10 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createSecretKey,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JWT_KEYS } from '../../auth/auth.constants';
 import type { JwtKeys } from '../../auth/jwt-keys';
@@ -40,14 +46,23 @@ interface CursorPayload {
  */
 @Injectable()
 export class PageCursors {
-  private readonly key: Buffer;
+  /** A KeyObject, not bytes: createHmac then skips importing the key on every page. */
+  private readonly key: KeyObject;
+  /** Scope digests by the scope's JSON: most pages repeat a scope (the plain list above all). */
+  private readonly digests = new Map<string, string>();
 
   constructor(@Inject(JWT_KEYS) keys: JwtKeys) {
-    this.key = createHash('sha256').update('page-cursor-v1\n').update(keys.privateKey).digest();
+    this.key = createSecretKey(
+      createHash('sha256').update('page-cursor-v1\n').update(keys.privateKey).digest(),
+    );
   }
 
   encode(scope: CursorScope, position: CursorPosition): string {
-    const payload: CursorPayload = { s: digestOf(scope), t: position.siteId, k: position.after };
+    const payload: CursorPayload = {
+      s: this.digestOf(scope),
+      t: position.siteId,
+      k: position.after,
+    };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${body}.${this.sign(body).toString('base64url')}`;
   }
@@ -63,7 +78,7 @@ export class PageCursors {
       throw invalidCursor('is not a cursor this API issued, or was altered');
     }
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorPayload;
-    if (payload.s !== digestOf(scope)) {
+    if (payload.s !== this.digestOf(scope)) {
       throw invalidCursor('belongs to another endpoint, filter or order; start again without it');
     }
     return { siteId: payload.t, after: payload.k };
@@ -72,17 +87,31 @@ export class PageCursors {
   private sign(body: string): Buffer {
     return createHmac('sha256', this.key).update(body).digest();
   }
+
+  private digestOf(scope: CursorScope): string {
+    const json = JSON.stringify(
+      sortKeys({ endpoint: scope.endpoint, filters: scope.filters ?? null }),
+    );
+    let digest = this.digests.get(json);
+    if (digest === undefined) {
+      digest = createHash('sha256').update(json).digest('base64url').slice(0, 22);
+      // An advanced search's filters can be 100 KiB: only small scopes are kept.
+      if (json.length <= MAX_KEPT_SCOPE_LENGTH) {
+        if (this.digests.size >= DIGESTS_KEPT) {
+          this.digests.delete(this.digests.keys().next().value!);
+        }
+        this.digests.set(json, digest);
+      }
+    }
+    return digest;
+  }
 }
+
+const DIGESTS_KEPT = 1_000;
+const MAX_KEPT_SCOPE_LENGTH = 1_024;
 
 export function invalidCursor(reason: string): ApiError {
   return new ApiError(ErrorCode.BAD_REQUEST, `cursor ${reason}`, { cursor: reason });
-}
-
-function digestOf(scope: CursorScope): string {
-  return createHash('sha256')
-    .update(JSON.stringify(sortKeys({ endpoint: scope.endpoint, filters: scope.filters ?? null })))
-    .digest('base64url')
-    .slice(0, 22);
 }
 
 function equalBytes(a: Buffer, b: Buffer): boolean {
