@@ -151,19 +151,11 @@ export class SearchService {
         interaction_type: `must be one of ${this.fieldRules.typeNames.join(', ')}`,
       });
     }
-    const page = toPageRequest(query);
-    const scope = { endpoint: 'GET /search/type', filters: { type: canonical } };
-    return this.page(
+    return this.newestMatching(
       principal,
-      page,
-      scope,
-      (siteId, position) =>
-        pageInSite(siteId, {
-          where: `"${ROW_ALIAS}"."type" = $2`,
-          values: [canonical],
-          orderBy: NEWEST_FIRST,
-          ...position,
-        }),
+      query,
+      { endpoint: 'GET /search/type', filters: { type: canonical } },
+      { where: `"${ROW_ALIAS}"."type" = $2`, value: canonical },
       clientGone,
     );
   }
@@ -179,19 +171,11 @@ export class SearchService {
         lead: 'must be 1 to 100 characters long',
       });
     }
-    const page = toPageRequest(query);
-    const scope = { endpoint: 'GET /search/lead', filters: { lead } };
-    return this.page(
+    return this.newestMatching(
       principal,
-      page,
-      scope,
-      (siteId, position) =>
-        pageInSite(siteId, {
-          where: `"${ROW_ALIAS}"."lead" ILIKE $2`,
-          values: [containsPattern(lead)],
-          orderBy: NEWEST_FIRST,
-          ...position,
-        }),
+      query,
+      { endpoint: 'GET /search/lead', filters: { lead } },
+      { where: `"${ROW_ALIAS}"."lead" ILIKE $2`, value: containsPattern(lead) },
       clientGone,
     );
   }
@@ -210,6 +194,29 @@ export class SearchService {
     clientGone?: StatementCancellation,
   ): Promise<InteractionWindowDto> {
     return this.window(principal, (siteId) => recentStatement(siteId, limit), clientGone);
+  }
+
+  /** The site's rows meeting one more condition on `$2`, newest first (type, lead). */
+  private newestMatching(
+    principal: Principal,
+    query: PageQueryDto,
+    scope: CursorScope,
+    condition: { where: string; value: unknown },
+    clientGone: StatementCancellation | undefined,
+  ): Promise<SearchResultsDto> {
+    return this.page(
+      principal,
+      toPageRequest(query),
+      scope,
+      (siteId, position) =>
+        pageInSite(siteId, {
+          where: condition.where,
+          values: [condition.value],
+          orderBy: NEWEST_FIRST,
+          ...position,
+        }),
+      clientGone,
+    );
   }
 
   private async page(
