@@ -1,6 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/auth/entities/user.entity';
+import type { Interaction } from '../../src/interactions/entities/interaction.entity';
 import type { Site } from '../../src/sites/entities/site.entity';
 import { expectError } from '../support/auth-helpers';
 import { makeInteraction, makeSite, makeUser } from '../support/factories';
@@ -158,6 +159,42 @@ describe('cursor pages (cursor, next_cursor)', () => {
       cursor = page.next_cursor;
     }
     expect(rest).toEqual([...before.slice(2), Number(older.id)]);
+  });
+
+  it('follows an advanced search sorted by a long text field (a cursor of some 14,000 characters)', async () => {
+    const created: Interaction[] = [];
+    for (const letter of ['c', 'a', 'b']) {
+      created.push(
+        await heron(20, {
+          title: 'Long heron notes',
+          description: letter.repeat(5_000),
+          notes: letter.repeat(5_000),
+        }),
+      );
+    }
+    const search = (position: Record<string, unknown>) =>
+      read({
+        method: 'POST',
+        url: '/api/v1/search/advanced',
+        payload: {
+          filters: [{ field: 'title', operator: 'eq', value: 'Long heron notes' }],
+          sort: [
+            { field: 'description', direction: 'asc' },
+            { field: 'notes', direction: 'asc' },
+          ],
+          size: 1,
+          ...position,
+        },
+      });
+    const seen: number[] = [];
+    let page = await search({});
+    seen.push(...idsOf(page));
+    while (page.next_cursor !== null) {
+      expect(page.next_cursor.length).toBeGreaterThan(10_000);
+      page = await search({ cursor: page.next_cursor });
+      seen.push(...idsOf(page));
+    }
+    expect(seen).toEqual([1, 2, 0].map((index) => Number(created[index].id)));
   });
 
   describe('refusals', () => {

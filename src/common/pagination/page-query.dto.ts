@@ -65,8 +65,11 @@ export function PageSizeField(
   );
 }
 
-/** Cursors are about 100 characters; an advanced search's sort keys can make them longer. */
-export const MAX_CURSOR_LENGTH = 2048;
+/**
+ * A cursor carries the last row's sort keys: about 150 characters for the built-in orders, but an
+ * advanced search sorted by `description` and `notes` (5,000 characters each) needs some 14,000.
+ */
+export const MAX_CURSOR_LENGTH = 16_384;
 
 /** Validation and schema of a page cursor, in a query string or a body. */
 export function PageCursorField(): PropertyDecorator {
