@@ -3,6 +3,7 @@ import { ApiResponse } from '@nestjs/swagger';
 import type { ErrorEnvelope } from './error-response';
 import { ErrorCode } from './error-code';
 import { ErrorEnvelopeDto } from './error-envelope.dto';
+import { CLIENT_ERROR_MESSAGES } from '../http/client-connections';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed JSON, or an unknown or invalid query/path parameter (BAD_REQUEST)',
@@ -65,19 +66,13 @@ const EXAMPLE_ERRORS: Record<ErrorCode, ErrorEnvelope['error']> = {
     message:
       'The record changed since you read it (If-Match does not match its ETag); read it again',
   },
-  REQUEST_TIMEOUT: {
-    code: ErrorCode.REQUEST_TIMEOUT,
-    message: 'The request was not received in time',
-  },
+  REQUEST_TIMEOUT: { code: ErrorCode.REQUEST_TIMEOUT, message: CLIENT_ERROR_MESSAGES[408] },
   PAYLOAD_TOO_LARGE: { code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: {
     code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
     message: 'Unsupported Content-Type; send application/json',
   },
-  HEADERS_TOO_LARGE: {
-    code: ErrorCode.HEADERS_TOO_LARGE,
-    message: 'The request headers are too large',
-  },
+  HEADERS_TOO_LARGE: { code: ErrorCode.HEADERS_TOO_LARGE, message: CLIENT_ERROR_MESSAGES[431] },
   VALIDATION_ERROR: {
     code: ErrorCode.VALIDATION_ERROR,
     message: 'Request body failed validation',

@@ -43,7 +43,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
     socket.destroy();
     return;
   }
-  const status =
+  const status: 400 | 408 | 431 =
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? 408
       : error.code === 'HPE_HEADER_OVERFLOW'
@@ -64,15 +64,16 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
 
 const SECURITY_HEADERS = helmetHeaders();
 
-const MESSAGES: Record<number, string> = {
+/** What the parser-level refusals say; the OpenAPI examples of their codes use the same. */
+export const CLIENT_ERROR_MESSAGES: Record<400 | 408 | 431, string> = {
   400: 'The request is malformed',
   408: 'The request was not received in time',
   431: 'The request headers are too large',
 };
 
-function rawResponse(status: number, requestId: string): string {
+function rawResponse(status: 400 | 408 | 431, requestId: string): string {
   const body = JSON.stringify({
-    error: { code: codeForStatus(status), message: MESSAGES[status] },
+    error: { code: codeForStatus(status), message: CLIENT_ERROR_MESSAGES[status] },
   });
   const headers: Record<string, string | number> = {
     ...SECURITY_HEADERS,

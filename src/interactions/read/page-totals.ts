@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { SiteReads } from './site-reads';
 import type { Principal } from '../../common/auth/principal';
 import { AppConfig } from '../../config/app-config';
 import type { StatementCancellation } from '../../database/statement';
@@ -14,6 +13,7 @@ import {
   type PageRow,
   type PageSpec,
 } from './page-sql';
+import { SiteReads } from './site-reads';
 
 /** Totals this instance keeps; the least recently counted go first beyond this. */
 const TOTALS_KEPT = 1_000;
