@@ -361,9 +361,10 @@ async function measureOneClient(server, scenario, input, token) {
     p99Ms: result.latency.p99,
     unexpected: unexpectedAnswers(scenario, result),
     errors: result.errors + result.timeouts,
+    statusCodes: result.statusCodeStats,
   };
   log(
-    `${scenario.key.padEnd(18)} one client ${fixed(measured.p50Ms, 1)} ms p50, ${fixed(measured.p99Ms, 1)} ms p99 over ${measured.requests} requests`,
+    `${scenario.key.padEnd(18)} one client ${fixed(measured.p50Ms, 1)} ms p50, ${fixed(measured.p99Ms, 1)} ms p99 over ${measured.requests} requests  unexpected status ${measured.unexpected} ${JSON.stringify(measured.statusCodes)}  errors ${measured.errors}`,
   );
   return measured;
 }

@@ -99,9 +99,11 @@ async function cancellableQuery(
   const client = await pool.connect();
   let running = false;
   let calledOff = false;
+  let cancelSent = false;
   const stopWatching = cancellation.watch(() => {
     calledOff = true;
     if (running) {
+      cancelSent = true;
       cancelActiveQuery(pool, client);
     }
   });
@@ -113,7 +115,10 @@ async function cancellableQuery(
     return await client.query(query, values);
   } finally {
     stopWatching();
-    client.release();
+    // A CancelRequest names the backend, not the statement: one that arrives after the statement
+    // ended would cancel whatever that connection runs next, another request's. So a connection
+    // a cancel was sent for is closed, never handed on.
+    client.release(cancelSent ? new Error('statement cancelled') : undefined);
   }
 }
 

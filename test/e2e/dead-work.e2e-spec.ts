@@ -20,15 +20,23 @@ describe('dead work is cancelled (client gone, DB_SEARCH_TIMEOUT)', () => {
   let lockerPid = 0;
 
   /** Backends of the app's database running a statement on interactions, but the locker's. */
-  const activeReads = async (): Promise<number> => {
-    const rows = await testApp.dataSource.query<Array<{ count: string }>>(
-      `SELECT count(*) FROM pg_stat_activity
+  const activeReadPids = async (): Promise<number[]> => {
+    const rows = await testApp.dataSource.query<Array<{ pid: number }>>(
+      `SELECT pid FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
           AND query ILIKE '%"interactions"%' AND pid <> $1`,
       [lockerPid],
     );
-    return Number(rows[0].count);
+    return rows.map((row) => row.pid);
   };
+  const activeReads = async (): Promise<number> => (await activeReadPids()).length;
+
+  const backendExists = async (pid: number): Promise<boolean> =>
+    (
+      await testApp.dataSource.query<unknown[]>('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [
+        pid,
+      ])
+    ).length > 0;
 
   const lockInteractions = async (): Promise<void> => {
     locker = new Client({ connectionString: testApp.config.databaseUrl });
@@ -78,10 +86,13 @@ describe('dead work is cancelled (client gone, DB_SEARCH_TIMEOUT)', () => {
       (error: unknown) => error,
     );
     expect(await waitFor(async () => (await activeReads()) === 1, 5_000)).toBe(true);
+    const [cancelled] = await activeReadPids();
 
     client.abort();
     await request;
     expect(await waitFor(async () => (await activeReads()) === 0, 1_000)).toBe(true);
+    // Not handed to the next request: a late CancelRequest for it would cancel that one.
+    expect(await waitFor(async () => !(await backendExists(cancelled)), 1_000)).toBe(true);
   });
 
   it('answers 503 with Retry-After when a search passes DB_SEARCH_TIMEOUT, and cancels it', async () => {
