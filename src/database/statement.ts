@@ -88,38 +88,54 @@ async function onPool<T>(
  * `pool.query`, but when `cancellation` calls it off while the statement runs, PostgreSQL is asked
  * to cancel it (the protocol's CancelRequest, on a connection of its own: the pool may have none
  * free), so the backend stops working for a request nobody waits for any more; the statement then
- * fails with SQLSTATE 57014 and the client goes back to the pool, still usable.
+ * fails with SQLSTATE 57014. A read called off while it waits for a connection never runs.
+ *
+ * Callbacks, as pool.query uses them, not pg's promise API: awaiting `pool.connect()` and
+ * `client.query()` allocated about a tenth more per request and brought major collections into a
+ * run of list pages (issue 18: 0.0139 against 0.0126 scavenges per request, and 5 mark-compacts
+ * in 8,000 requests against none).
  */
-async function cancellableQuery(
+function cancellableQuery(
   pool: Pool,
   query: string,
   values: unknown[],
   cancellation: StatementCancellation,
 ): Promise<QueryResult> {
-  const client = await pool.connect();
-  let running = false;
-  let calledOff = false;
-  let cancelSent = false;
-  const stopWatching = cancellation.watch(() => {
-    calledOff = true;
-    if (running) {
-      cancelSent = true;
-      cancelActiveQuery(pool, client);
-    }
+  return new Promise((resolve, reject) => {
+    pool.connect((connectError, client, release) => {
+      if (connectError || client === undefined) {
+        reject(connectError ?? new Error('The pool gave no connection'));
+        return;
+      }
+      let running = false;
+      let cancelSent = false;
+      const stopWatching = cancellation.watch(() => {
+        if (running) {
+          cancelSent = true;
+          cancelActiveQuery(pool, client);
+        }
+      });
+      if (cancellation.reason !== undefined) {
+        stopWatching();
+        release();
+        reject(cancellation.reason);
+        return;
+      }
+      running = true;
+      client.query(query, values, (error, result) => {
+        stopWatching();
+        // A CancelRequest names the backend, not the statement: one that arrives after the
+        // statement ended would cancel whatever that connection runs next, another request's. So
+        // a connection a cancel was sent for is closed, never handed on.
+        release(cancelSent ? new Error('statement cancelled') : undefined);
+        if (error) {
+          reject(error);
+        } else {
+          resolve(result);
+        }
+      });
+    });
   });
-  try {
-    if (calledOff) {
-      throw cancellation.reason ?? new Error('Statement called off before it ran');
-    }
-    running = true;
-    return await client.query(query, values);
-  } finally {
-    stopWatching();
-    // A CancelRequest names the backend, not the statement: one that arrives after the statement
-    // ended would cancel whatever that connection runs next, another request's. So a connection
-    // a cancel was sent for is closed, never handed on.
-    client.release(cancelSent ? new Error('statement cancelled') : undefined);
-  }
 }
 
 function cancelActiveQuery(pool: Pool, client: PoolClient): void {
