@@ -9,11 +9,14 @@
 # development must run as root (it creates its own `postgres` OS user), and this image runs as
 # the unprivileged `node` user.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24, the active LTS line (Node 20 reached its end of life in April 2026). CI runs the test
+# suite on Node 24 and on Node 20.19, the minimum for development (docs/deployment.md, "Runtime").
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- toolchain: npm 11 (honours package.json "allowScripts") and what node-gyp needs ----------
-# argon2's prebuilt binaries declare N-API 10, which Node 20 does not have (loading them crashes
-# the process), so its approved install script (node-gyp-build) compiles it from source here.
+# argon2's approved install script (node-gyp-build) loads its prebuilt binary on Node 24; its
+# prebuilds declare N-API 10, which Node 20 lacks, so an image built with NODE_IMAGE=node:20-…
+# compiles it from source here.
 FROM ${NODE_IMAGE} AS toolchain
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \

@@ -12,6 +12,7 @@ const HAS_OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
  * a write load fragmented the malloc heap by about 5 KB per request (issue 8).
  */
 const canonicalZones = new Map<string, string>();
+const OFFSET_PREFIX = /^[+-]/;
 
 /** The canonical IANA name (`america/new_york` → `America/New_York`), or undefined if unknown. */
 export function canonicalTimeZone(name: string): string | undefined {
@@ -20,7 +21,9 @@ export function canonicalTimeZone(name: string): string | undefined {
   if (known !== undefined) {
     return known;
   }
-  if (!IANAZone.isValidZone(name)) {
+  // Intl on Node 24 (ECMA-402 2024) also takes UTC offsets such as `+02:00` as time zones; the
+  // API's time zones are IANA names, and no IANA name starts with a sign.
+  if (OFFSET_PREFIX.test(name) || !IANAZone.isValidZone(name)) {
     return undefined;
   }
   const canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
