@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, createFastifyAdapter, setupApp } from './app.setup';
 import { loadConfig, type AppConfig } from './config/app-config';
-import { ConfigurationError } from './config/environment';
+import { ConfigurationError } from './config/configuration-error';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
 
 async function bootstrap(): Promise<void> {

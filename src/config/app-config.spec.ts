@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './app-config';
-import { ConfigurationError } from './environment';
+import { ConfigurationError } from './configuration-error';
 
 function failure(env: Record<string, string>): string {
   try {

@@ -1,12 +1,8 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DEFAULT_TOTAL_LIMIT } from '../interactions/read/page-sql';
-import {
-  ConfigurationError,
-  durationToMs,
-  parseEnvironment,
-  type Environment,
-} from './environment';
+import { ConfigurationError } from './configuration-error';
+import { durationToMs, parseEnvironment, type Environment } from './environment';
 import { normalisePem, parseTrustProxy, splitPemBlocks } from './environment.validators';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

@@ -12,6 +12,8 @@ import {
   type ValidationError,
 } from 'class-validator';
 import ms from 'ms';
+import { ConfigurationError } from './configuration-error';
+import { withFileSecrets } from './file-secrets';
 import {
   IsDuration,
   IsPem,
@@ -243,13 +245,15 @@ export class Environment {
   INTERACTION_TYPES?: string;
 }
 
-export class ConfigurationError extends Error {}
-
 export function parseEnvironment(raw: NodeJS.ProcessEnv): Environment {
   const present = Object.fromEntries(
-    Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''),
+    Object.entries(raw).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+    ),
   );
-  const environment = plainToInstance(Environment, present, { excludeExtraneousValues: false });
+  const environment = plainToInstance(Environment, withFileSecrets(present), {
+    excludeExtraneousValues: false,
+  });
   const errors = validateSync(environment, { stopAtFirstError: true });
   if (errors.length > 0) {
     throw new ConfigurationError(firstMessage(errors[0]));

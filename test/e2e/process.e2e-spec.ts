@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { connect } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -34,6 +34,18 @@ describe('the server process', () => {
     expect(code).toBe(1);
     expect(stderr).toBe(
       'Configuration error: NODE_ENV=production requires JWT_PRIVATE_KEY and JWT_PUBLIC_KEY (keys are not generated in production)\n',
+    );
+  });
+
+  it('exits 1 with one line when a secret is given both as NAME and as NAME_FILE', async () => {
+    const { exit } = start({
+      DATABASE_URL: 'postgres://u:p@db:5432/ims',
+      DATABASE_URL_FILE: '/run/secrets/database-url',
+    });
+    const { code, stderr } = await exit;
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'Configuration error: DATABASE_URL and DATABASE_URL_FILE are both set; give only one\n',
     );
   });
 
@@ -86,6 +98,48 @@ describe('the server process', () => {
       expect(stderr).toContain(
         'refusing to start with NODE_ENV=production: demo accounts sign in with the published demo password (admin@example.com, alice@example.com, bob@example.com)',
       );
+    });
+
+    it('starts in production with its secrets from files only (NAME_FILE), and serves', async () => {
+      const ownDatabase = await createTestDatabase();
+      const keys = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+      const metricsToken = 'metrics-token-from-a-secret-file-0123456789';
+      const secret = async (name: string, content: string): Promise<string> => {
+        const path = join(dataDir, name);
+        await writeFile(path, `${content}\n`, { mode: 0o600 });
+        return path;
+      };
+      const server = start({
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        SEED_DEMO: 'false',
+        DATABASE_URL_FILE: await secret('database-url', ownDatabase.url),
+        JWT_PRIVATE_KEY_FILE: await secret('jwt-private.pem', keys.privateKey),
+        JWT_PUBLIC_KEY_FILE: await secret('jwt-public.pem', keys.publicKey),
+        METRICS_TOKEN_FILE: await secret('metrics-token', metricsToken),
+      });
+      try {
+        const url = await waitForUrl(server.output);
+        expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+        const metrics = await fetch(`${url}/metrics`, {
+          headers: { authorization: `Bearer ${metricsToken}` },
+        });
+        expect(metrics.status).toBe(200);
+        const jwks = (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as {
+          keys: Array<{ n: string }>;
+        };
+        const publicJwk = createPublicKey(keys.publicKey).export({ format: 'jwk' });
+        expect(jwks.keys.map((key) => key.n)).toEqual([publicJwk.n]);
+      } finally {
+        server.child.kill('SIGTERM');
+        await server.exit;
+        await ownDatabase.drop();
+      }
     });
 
     it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {

@@ -9,14 +9,19 @@ export const hasRedisServer =
 export class RedisServer {
   private child?: ChildProcess;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly password?: string,
+  ) {}
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    const credentials = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
+    return `redis://${credentials}127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** With `password`, the server requires it (`requirepass`) and `url` carries it. */
+  static async start(options: { password?: string } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.password);
     await server.restart();
     return server;
   }
@@ -25,7 +30,10 @@ export class RedisServer {
   async restart(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        ...(this.password === undefined ? [] : ['--requirepass', this.password]),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
