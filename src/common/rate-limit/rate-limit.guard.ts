@@ -35,9 +35,6 @@ export class RateLimitGuard implements CanActivate {
     const request = http.getRequest<FastifyRequest>();
     const [tier, subject] = this.tierOf(request, declared);
     const verdict = await this.limiter.consume(tier, subject);
-    if (!verdict) {
-      return true;
-    }
     void http
       .getResponse<FastifyReply>()
       .header('X-RateLimit-Limit', verdict.limit)

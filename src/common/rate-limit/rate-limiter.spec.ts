@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FixedWindowMemoryStore } from './fixed-window-memory-store';
 import { RateLimiter } from './rate-limiter';
@@ -50,28 +51,58 @@ describe('RateLimiter', () => {
     expect(await limiter.consume('authenticated', 'user:2', now)).toMatchObject({ remaining: 3 });
   });
 
-  it('lets requests through while the store fails, logging the outage once and the recovery', async () => {
+  it('counts in memory while the shared store fails, retries it once a second, logs each change once', async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const log = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    const failing: ThrottlerStorage = {
-      increment: vi
-        .fn()
-        .mockRejectedValueOnce(new Error('Connection is closed.'))
-        .mockRejectedValueOnce(new Error('Connection is closed.'))
-        .mockResolvedValue({
-          totalHits: 1,
-          timeToExpire: 60,
-          isBlocked: false,
-          timeToBlockExpire: 0,
-        }),
-    };
-    const limiter = new RateLimiter(failing, LIMITS, MINUTE);
-    expect(await limiter.consume('anonymous', 'ip:3')).toBeUndefined();
-    expect(await limiter.consume('anonymous', 'ip:3')).toBeUndefined();
-    expect(await limiter.consume('anonymous', 'ip:3')).toMatchObject({ allowed: true });
+    let storeUp = false;
+    const increment = vi.fn(() =>
+      storeUp
+        ? Promise.resolve({
+            totalHits: 1,
+            timeToExpire: 60,
+            isBlocked: false,
+            timeToBlockExpire: 0,
+          })
+        : Promise.reject(new Error('Connection is closed.')),
+    );
+    const shared: ThrottlerStorage = { increment };
+    const fallback = new FixedWindowMemoryStore();
+    const limiter = new RateLimiter(shared, LIMITS, MINUTE, {
+      redis: {} as Redis,
+      fallback,
+    });
+    const clock = vi.spyOn(Date, 'now');
+    try {
+      const start = Math.floor(Date.now() / MINUTE) * MINUTE + 1_000;
+      clock.mockReturnValue(start);
+      const verdicts = [];
+      for (let i = 0; i < 3; i += 1) {
+        verdicts.push(await limiter.consume('auth', 'ip:3', start));
+      }
+      // The login limit (2) holds through the outage, counted in this instance's memory.
+      expect(verdicts.map((verdict) => [verdict.allowed, verdict.remaining])).toEqual([
+        [true, 1],
+        [true, 0],
+        [false, 0],
+      ]);
+      // Tried once, then left alone for a second.
+      expect(increment).toHaveBeenCalledTimes(1);
+      storeUp = true;
+      expect(await limiter.consume('auth', 'ip:3', start)).toMatchObject({ allowed: false });
+      expect(increment).toHaveBeenCalledTimes(1);
+      clock.mockReturnValue(start + 1_000);
+      expect(await limiter.consume('auth', 'ip:3', start + 1_000)).toMatchObject({
+        allowed: true,
+        remaining: 1,
+      });
+      expect(increment).toHaveBeenCalledTimes(2);
+    } finally {
+      clock.mockRestore();
+      fallback.close();
+    }
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0][0]).toContain('Connection is closed.');
     expect(log).toHaveBeenCalledTimes(1);
-    expect(log.mock.calls[0][0]).toContain('resumed');
+    expect(log.mock.calls[0][0]).toContain('answers again');
   });
 });

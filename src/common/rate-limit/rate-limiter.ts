@@ -25,18 +25,24 @@ export interface RateLimitVerdict {
  * atomically, under a key that names the window; it blocks once the count passes the limit until
  * the window ends.
  *
- * The store failing (Redis down) lets requests through: rate limiting is protection, not a reason
- * to refuse service. The outage is logged once, and so is the recovery.
+ * The store failing (Redis down) must not switch the limits off, least of all the login limit at
+ * the moment an attacker may have caused the outage: each instance then counts in its own memory
+ * (the budget applies per instance) and tries Redis again at most once a second, so a Redis that
+ * hangs rather than refuses costs one request a second its command timeout. Counting moves back
+ * to Redis when it answers; the outage is logged once, and so is the recovery.
  */
 export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('RateLimit');
   private storeFailing = false;
+  /** While the store fails: when to try it again (ms since the epoch). */
+  private retryStoreAt = 0;
 
+  /** `fallback` counts while `store` fails (a shared store; the in-memory one does not fail). */
   constructor(
     private readonly store: ThrottlerStorage,
     private readonly limits: RateLimits,
     private readonly windowMs: number,
-    private readonly redis?: Redis,
+    private readonly shared?: { redis: Redis; fallback: FixedWindowMemoryStore },
   ) {}
 
   static fromConfig(config: AppConfig): RateLimiter {
@@ -61,13 +67,13 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
       new ThrottlerStorageRedisService(redis),
       config.rateLimits,
       config.rateLimitWindowMs,
-      redis,
+      { redis, fallback: new FixedWindowMemoryStore() },
     );
   }
 
   /** Waits (briefly) for Redis so the first requests are counted rather than let through. */
   async onModuleInit(): Promise<void> {
-    const redis = this.redis;
+    const redis = this.shared?.redis;
     if (!redis || redis.status === 'ready') {
       return;
     }
@@ -80,7 +86,9 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
     });
     if (!ready) {
       this.storeFailing = true;
-      this.logger.warn('Rate limiting suspended: Redis does not answer yet; requests pass');
+      this.logger.warn(
+        'Redis does not answer yet: rate limits count in memory, per instance, until it does',
+      );
     }
   }
 
@@ -88,33 +96,18 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
     if (this.store instanceof FixedWindowMemoryStore) {
       this.store.close();
     }
-    this.redis?.disconnect(false);
+    this.shared?.fallback.close();
+    this.shared?.redis.disconnect(false);
   }
 
-  /** Counts one request of `subject` in `tier`; undefined when the store cannot count. */
-  async consume(
-    tier: RateTierName,
-    subject: string,
-    now = Date.now(),
-  ): Promise<RateLimitVerdict | undefined> {
+  /** Counts one request of `subject` in `tier`. */
+  async consume(tier: RateTierName, subject: string, now = Date.now()): Promise<RateLimitVerdict> {
     const limit = this.limits[tier];
     const windowStart = now - (now % this.windowMs);
     const windowEnd = windowStart + this.windowMs;
     const msLeft = windowEnd - now;
-    let record: Awaited<ReturnType<ThrottlerStorage['increment']>>;
-    try {
-      record = await this.store.increment(
-        `rl:${tier}:${subject}:${windowStart}`,
-        msLeft,
-        limit,
-        msLeft,
-        tier,
-      );
-    } catch (error) {
-      this.reportOutage(error);
-      return undefined;
-    }
-    this.reportRecovery();
+    const key = `rl:${tier}:${subject}:${windowStart}`;
+    const record = await this.count(key, msLeft, limit, tier);
     return {
       allowed: !record.isBlocked,
       limit,
@@ -126,32 +119,59 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
 
   /** For /health/ready: undefined when counters are in memory. */
   async redisStatus(): Promise<'up' | 'down' | undefined> {
-    if (!this.redis) {
+    if (!this.shared) {
       return undefined;
     }
     try {
-      await this.redis.ping();
+      await this.shared.redis.ping();
       return 'up';
     } catch {
       return 'down';
     }
   }
 
+  /** The store's count, or the fallback's while the store fails. */
+  private async count(
+    key: string,
+    msLeft: number,
+    limit: number,
+    tier: RateTierName,
+  ): Promise<Awaited<ReturnType<ThrottlerStorage['increment']>>> {
+    const fallback = this.shared?.fallback;
+    if (fallback === undefined || !this.storeFailing || Date.now() >= this.retryStoreAt) {
+      try {
+        const record = await this.store.increment(key, msLeft, limit, msLeft, tier);
+        this.reportRecovery();
+        return record;
+      } catch (error) {
+        if (fallback === undefined) {
+          throw error;
+        }
+        this.reportOutage(error);
+      }
+    }
+    return fallback.increment(key, msLeft, limit, msLeft, tier);
+  }
+
   private reportOutage(error: unknown): void {
+    this.retryStoreAt = Date.now() + STORE_RETRY_MS;
     if (this.storeFailing) {
       return;
     }
     this.storeFailing = true;
     const reason = error instanceof Error ? error.message : String(error);
     this.logger.warn(
-      `Rate limiting suspended: the counter store failed (${reason}); requests pass`,
+      `The rate-limit store failed (${reason}): limits count in memory, per instance, until it answers`,
     );
   }
 
   private reportRecovery(): void {
     if (this.storeFailing) {
       this.storeFailing = false;
-      this.logger.log('Rate limiting resumed: the counter store answers again');
+      this.logger.log('The rate-limit store answers again: limits count there, shared');
     }
   }
 }
+
+/** How long counting stays in memory after the store failed, before the store is tried again. */
+const STORE_RETRY_MS = 1_000;
