@@ -220,6 +220,45 @@ describe.skipIf(missing.length > 0)('two instances behind the nginx gateway', ()
     expect(counts.get('second')).toBeGreaterThan(0);
   });
 
+  it('keeps the login limit, per instance, while Redis is down, and shares it again once it is back', async () => {
+    await awayFromWindowEdge(WINDOW_SECONDS * 1000);
+    const redisUp = async (instance: AppInstance): Promise<boolean> => {
+      const ready = (await (await fetch(`${instance.url}/health/ready`)).json()) as {
+        info?: { redis?: { status?: string } };
+      };
+      return ready.info?.redis?.status === 'up';
+    };
+    await redis!.stop();
+    try {
+      const client = clientAddress();
+      const ids = Array.from({ length: AUTH_LIMIT * 2 + 4 }, (_, i) => requestId(`outage-${i}`));
+      const statuses: number[] = [];
+      for (const id of ids) {
+        const response = await send(gateway.url, 'POST', '/api/v1/auth/login', {
+          body: { username: 'nobody@example.com', password: 'not-a-password' },
+          headers: { 'x-request-id': id },
+          localAddress: client,
+        });
+        statuses.push(response.status);
+      }
+      // Each instance holds the budget on its own: at most twice the limit gets through.
+      expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(
+        AUTH_LIMIT * 2,
+      );
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(4);
+      expect(new Set(await whoServed([first, second], ids))).toEqual(new Set(['first', 'second']));
+    } finally {
+      await redis!.restart();
+    }
+    await until(
+      async () => (await redisUp(first)) && (await redisUp(second)),
+      'both instances to see Redis again',
+      15_000,
+    );
+    // An instance tries Redis again a second after its last failure; from then on it counts there.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+  });
+
   it('limits each client address on its own, the one nginx saw, not one the client claims', async () => {
     await awayFromWindowEdge(WINDOW_SECONDS * 1000);
     const flooding = clientAddress();
