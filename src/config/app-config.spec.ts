@@ -30,9 +30,26 @@ describe('loadConfig', () => {
       shutdownGracePeriodMs: 10_000,
       dbStatementTimeoutMs: 15_000,
       dbConnectTimeoutMs: 5_000,
+      dbQueryTimeoutMs: 20_000,
+      dbLockTimeoutMs: 5_000,
+      dbIdleInTransactionTimeoutMs: 60_000,
+      dbKeepAliveIdleMs: 10_000,
     });
     expect(failure({ DB_STATEMENT_TIMEOUT: '30d' })).toBe(
       'DB_STATEMENT_TIMEOUT must be at most 1d',
+    );
+  });
+
+  it('bounds a statement on the client beyond the server: DB_QUERY_TIMEOUT', () => {
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT: '3s' }).dbQueryTimeoutMs).toBe(8_000);
+    expect(
+      loadConfig({ DB_STATEMENT_TIMEOUT: '3s', DB_QUERY_TIMEOUT: '4s' }).dbQueryTimeoutMs,
+    ).toBe(4_000);
+    expect(failure({ DB_STATEMENT_TIMEOUT: '3s', DB_QUERY_TIMEOUT: '3s' })).toBe(
+      'DB_QUERY_TIMEOUT must be longer than DB_STATEMENT_TIMEOUT (PostgreSQL cancels slow statements itself)',
+    );
+    expect(failure({ DB_LOCK_TIMEOUT: 'soon' })).toBe(
+      'DB_LOCK_TIMEOUT must be a duration like 30m, 12h or 7d',
     );
   });
 

@@ -27,6 +27,17 @@ export class AppConfig {
   dbSearchTimeoutMs: number;
   /** How long a request waits to open a connection before it fails with 503. */
   dbConnectTimeoutMs: number;
+  /**
+   * The client's own bound on a statement's answer: past it the connection is dropped and the
+   * request gets 503. It ends the waits PostgreSQL cannot (a network partition, a hung server).
+   */
+  dbQueryTimeoutMs: number;
+  /** PostgreSQL's lock_timeout: a statement waiting longer for a lock fails (503). */
+  dbLockTimeoutMs: number;
+  /** PostgreSQL's idle_in_transaction_session_timeout: it ends a session stuck in a transaction. */
+  dbIdleInTransactionTimeoutMs: number;
+  /** Idle time before TCP keepalive probes start on a database connection. */
+  dbKeepAliveIdleMs: number;
   seedDemo: boolean;
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
@@ -131,6 +142,13 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     ),
     dbSearchTimeoutMs: boundedDuration('DB_SEARCH_TIMEOUT', env.DB_SEARCH_TIMEOUT ?? '10s'),
     dbConnectTimeoutMs: boundedDuration('DB_CONNECT_TIMEOUT', env.DB_CONNECT_TIMEOUT ?? '5s'),
+    dbQueryTimeoutMs: queryTimeout(env),
+    dbLockTimeoutMs: boundedDuration('DB_LOCK_TIMEOUT', env.DB_LOCK_TIMEOUT ?? '5s'),
+    dbIdleInTransactionTimeoutMs: boundedDuration(
+      'DB_IDLE_IN_TRANSACTION_TIMEOUT',
+      env.DB_IDLE_IN_TRANSACTION_TIMEOUT ?? '60s',
+    ),
+    dbKeepAliveIdleMs: boundedDuration('DB_KEEPALIVE_IDLE', env.DB_KEEPALIVE_IDLE ?? '10s'),
     seedDemo: env.SEED_DEMO ?? env.DATABASE_URL === undefined,
     accessTokenTtlMs: durationToMs(env.ACCESS_TOKEN_TTL ?? '30m'),
     refreshTokenTtlMs: durationToMs(env.REFRESH_TOKEN_TTL ?? '7d'),
@@ -226,6 +244,25 @@ function isKeyPair(privatePem: string, publicPem: string): boolean {
 }
 
 /** Timers and PostgreSQL's settings take 32-bit milliseconds; a day is more than any wait needs. */
+/**
+ * DB_QUERY_TIMEOUT, by default DB_STATEMENT_TIMEOUT plus 5 s: PostgreSQL cancels a slow statement
+ * itself (and the connection stays usable); the client's bound is for when it cannot answer at
+ * all. Below the statement timeout the client would give up on statements the server still runs.
+ */
+function queryTimeout(env: Environment): number {
+  const statementMs = boundedDuration('DB_STATEMENT_TIMEOUT', env.DB_STATEMENT_TIMEOUT ?? '15s');
+  if (env.DB_QUERY_TIMEOUT === undefined) {
+    return statementMs + 5_000;
+  }
+  const queryMs = boundedDuration('DB_QUERY_TIMEOUT', env.DB_QUERY_TIMEOUT);
+  if (statementMs > 0 && queryMs <= statementMs) {
+    throw new ConfigurationError(
+      'DB_QUERY_TIMEOUT must be longer than DB_STATEMENT_TIMEOUT (PostgreSQL cancels slow statements itself)',
+    );
+  }
+  return queryMs;
+}
+
 function boundedDuration(name: string, value: string): number {
   const milliseconds = durationToMs(value);
   if (milliseconds > 86_400_000) {

@@ -97,6 +97,22 @@ export class Environment {
   DB_CONNECT_TIMEOUT?: string;
 
   @IsOptional()
+  @IsDuration()
+  DB_QUERY_TIMEOUT?: string;
+
+  @IsOptional()
+  @IsDuration()
+  DB_LOCK_TIMEOUT?: string;
+
+  @IsOptional()
+  @IsDuration()
+  DB_IDLE_IN_TRANSACTION_TIMEOUT?: string;
+
+  @IsOptional()
+  @IsDuration()
+  DB_KEEPALIVE_IDLE?: string;
+
+  @IsOptional()
   @Transform(toBoolean)
   @IsBoolean({ message: 'SEED_DEMO must be true or false' })
   SEED_DEMO?: boolean;

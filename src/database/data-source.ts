@@ -29,6 +29,13 @@ export interface DatabaseOptions {
   poolSize?: number;
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** The bounds of a serving process (AppConfig); the CLI's long jobs go without them. */
+  limits?: {
+    queryTimeoutMs: number;
+    lockTimeoutMs: number;
+    idleInTransactionTimeoutMs: number;
+  };
+  keepAliveIdleMs?: number;
   applicationName?: string;
   /** TLS to the server (DATABASE_SSL); a `sslmode` in the URL applies when this is absent. */
   ssl?: false | DatabaseSsl;
@@ -58,6 +65,15 @@ export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOpti
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
       statement_timeout: options.statementTimeoutMs ?? 15_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: options.keepAliveIdleMs ?? 10_000,
+      ...(options.limits
+        ? {
+            query_timeout: options.limits.queryTimeoutMs,
+            lock_timeout: options.limits.lockTimeoutMs,
+            idle_in_transaction_session_timeout: options.limits.idleInTransactionTimeoutMs,
+          }
+        : {}),
     },
   };
 }

@@ -20,6 +20,12 @@ import { DatabaseStartup } from './database-startup';
             poolSize: config.dbPoolSize,
             statementTimeoutMs: config.dbStatementTimeoutMs,
             connectTimeoutMs: config.dbConnectTimeoutMs,
+            limits: {
+              queryTimeoutMs: config.dbQueryTimeoutMs,
+              lockTimeoutMs: config.dbLockTimeoutMs,
+              idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs,
+            },
+            keepAliveIdleMs: config.dbKeepAliveIdleMs,
             ssl: config.databaseSsl,
           }),
           retryAttempts: 0,

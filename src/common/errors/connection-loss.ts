@@ -5,13 +5,14 @@ import { QueryFailedError, TypeORMError } from 'typeorm';
  * they are rather than by which class raised them, so a new wrapper or a new driver path is
  * covered too:
  * - a SQLSTATE of class 08 (connection exception) or 57P0x (the server is shutting down,
- *   crashed, is starting, or the database is gone), too many connections (53300), or a statement
- *   cancelled by DB_STATEMENT_TIMEOUT (57014: overload, or a lock held too long);
+ *   crashed, is starting, or the database is gone), too many connections (53300), a statement
+ *   cancelled by DB_STATEMENT_TIMEOUT (57014: overload, or a lock held too long) or one that
+ *   waited for a lock past DB_LOCK_TIMEOUT (55P03);
  * - a socket or name-resolution error of the client (`ECONNRESET`, `EPIPE`, …);
  * - a TypeORM query runner that was released under the caller because its connection died
  *   (QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError, …);
  * - pg and pg-pool errors that carry no code at all (matched on their fixed wording: there is
- *   nothing else to go by).
+ *   nothing else to go by), DB_QUERY_TIMEOUT's `Query read timeout` among them.
  * The error, its `driverError` (TypeORM) and its `cause` chain are all looked at.
  */
 export function isConnectionLoss(error: unknown): boolean {
@@ -51,7 +52,8 @@ function isConnectionLossCode(code: string): boolean {
     code.startsWith('08') ||
     code.startsWith('57P0') ||
     code === '53300' ||
-    code === '57014'
+    code === '57014' ||
+    code === '55P03'
   );
 }
 
@@ -61,6 +63,7 @@ const PG_CONNECTION_LOST = [
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
   'Cannot use a pool after calling end on the pool',
+  'Query read timeout',
 ];
 
 function* wrappedErrors(error: unknown): Generator<object> {

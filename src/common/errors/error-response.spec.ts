@@ -99,8 +99,15 @@ describe('toErrorResponse', () => {
     ['57P02', 'crash_shutdown'],
     ['57P03', 'cannot_connect_now'],
     ['57P04', 'database_dropped'],
+    ['55P03', 'lock_not_available: DB_LOCK_TIMEOUT'],
   ])('answers 503 for SQLSTATE %s (%s), raw or wrapped', (code) => {
     const driverError = Object.assign(new Error('server says no'), { code });
+    expect(toErrorResponse(driverError).status).toBe(503);
+    expect(toErrorResponse(new QueryFailedError('SELECT 1', [], driverError)).status).toBe(503);
+  });
+
+  it("answers 503 for pg's client-side timeout (DB_QUERY_TIMEOUT), raw or wrapped", () => {
+    const driverError = new Error('Query read timeout');
     expect(toErrorResponse(driverError).status).toBe(503);
     expect(toErrorResponse(new QueryFailedError('SELECT 1', [], driverError)).status).toBe(503);
   });
