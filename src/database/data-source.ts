@@ -31,7 +31,6 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
   /** The bounds of a serving process (AppConfig); the CLI's long jobs go without them. */
   limits?: {
-    queryTimeoutMs: number;
     lockTimeoutMs: number;
     idleInTransactionTimeoutMs: number;
   };
@@ -69,7 +68,6 @@ export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOpti
       keepAliveInitialDelayMillis: options.keepAliveIdleMs ?? 10_000,
       ...(options.limits
         ? {
-            query_timeout: options.limits.queryTimeoutMs,
             lock_timeout: options.limits.lockTimeoutMs,
             idle_in_transaction_session_timeout: options.limits.idleInTransactionTimeoutMs,
           }

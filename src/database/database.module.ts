@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source';
 import { DatabaseStartup } from './database-startup';
+import { StatementWatchdog } from './statement-watchdog';
 
 @Module({
   imports: [
@@ -21,7 +22,6 @@ import { DatabaseStartup } from './database-startup';
             statementTimeoutMs: config.dbStatementTimeoutMs,
             connectTimeoutMs: config.dbConnectTimeoutMs,
             limits: {
-              queryTimeoutMs: config.dbQueryTimeoutMs,
               lockTimeoutMs: config.dbLockTimeoutMs,
               idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs,
             },
@@ -33,6 +33,6 @@ import { DatabaseStartup } from './database-startup';
       },
     }),
   ],
-  providers: [DatabaseStartup],
+  providers: [DatabaseStartup, StatementWatchdog],
 })
 export class DatabaseModule {}

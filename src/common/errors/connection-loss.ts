@@ -12,7 +12,7 @@ import { QueryFailedError, TypeORMError } from 'typeorm';
  * - a TypeORM query runner that was released under the caller because its connection died
  *   (QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError, …);
  * - pg and pg-pool errors that carry no code at all (matched on their fixed wording: there is
- *   nothing else to go by), DB_QUERY_TIMEOUT's `Query read timeout` among them.
+ *   nothing else to go by).
  * The error, its `driverError` (TypeORM) and its `cause` chain are all looked at.
  */
 export function isConnectionLoss(error: unknown): boolean {
@@ -63,7 +63,6 @@ const PG_CONNECTION_LOST = [
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
   'Cannot use a pool after calling end on the pool',
-  'Query read timeout',
 ];
 
 function* wrappedErrors(error: unknown): Generator<object> {

@@ -106,12 +106,6 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(new QueryFailedError('SELECT 1', [], driverError)).status).toBe(503);
   });
 
-  it("answers 503 for pg's client-side timeout (DB_QUERY_TIMEOUT), raw or wrapped", () => {
-    const driverError = new Error('Query read timeout');
-    expect(toErrorResponse(driverError).status).toBe(503);
-    expect(toErrorResponse(new QueryFailedError('SELECT 1', [], driverError)).status).toBe(503);
-  });
-
   it('answers 503 for a socket error found in the cause chain', () => {
     const socket = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
     const wrapped = new Error('Connection terminated due to connection timeout', { cause: socket });
