@@ -7,6 +7,7 @@ import { APP_OPTIONS, createFastifyAdapter, setupApp } from './app.setup';
 import { loadConfig, type AppConfig } from './config/app-config';
 import { ConfigurationError } from './config/configuration-error';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+import { ShutdownState } from './health/shutdown-state';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -44,7 +45,13 @@ async function bootstrap(): Promise<void> {
       return;
     }
     stopping = true;
-    logger.log(`${signal} received: draining requests and shutting down`, 'Bootstrap');
+    app.get(ShutdownState).begin();
+    logger.log(
+      `${signal} received: not ready; serving ${config.shutdownReadyDelayMs} ms more, then draining requests and shutting down`,
+      'Bootstrap',
+    );
+    // The gateway learns from /health/ready (503 now) and stops routing here before the drain.
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownReadyDelayMs));
     const deadline = setTimeout(() => {
       logger.error(
         `requests still running after ${config.shutdownGracePeriodMs} ms: exiting anyway`,

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       bodyLimitBytes: 102_400,
       logLevel: 'info',
       shutdownGracePeriodMs: 10_000,
+      shutdownReadyDelayMs: 5_000,
       dbStatementTimeoutMs: 15_000,
       dbConnectTimeoutMs: 5_000,
       dbQueryTimeoutMs: 20_000,
@@ -37,6 +38,16 @@ describe('loadConfig', () => {
     });
     expect(failure({ DB_STATEMENT_TIMEOUT: '30d' })).toBe(
       'DB_STATEMENT_TIMEOUT must be at most 1d',
+    );
+  });
+
+  it('takes SHUTDOWN_READY_DELAY of 0s (drain at once), unlike the other durations', () => {
+    expect(loadConfig({ SHUTDOWN_READY_DELAY: '0s' }).shutdownReadyDelayMs).toBe(0);
+    expect(failure({ SHUTDOWN_GRACE_PERIOD: '0s' })).toBe(
+      'SHUTDOWN_GRACE_PERIOD must be a duration like 30m, 12h or 7d',
+    );
+    expect(failure({ SHUTDOWN_READY_DELAY: 'soon' })).toBe(
+      'SHUTDOWN_READY_DELAY must be a duration like 5s (0s: drain at once)',
     );
   });
 

@@ -59,6 +59,8 @@ export class AppConfig {
   rateLimitWindowMs: number;
   /** How long SIGTERM waits for requests in flight before the process exits anyway. */
   shutdownGracePeriodMs: number;
+  /** After SIGTERM, how long the process keeps serving with readiness at 503 before draining. */
+  shutdownReadyDelayMs: number;
   /** Longest time a client may take to send a whole request (headers and body). */
   requestTimeoutMs: number;
   /** Open client connections per instance; more are closed at once. 0: no cap. */
@@ -173,6 +175,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     rateLimitWindowMs,
     shutdownGracePeriodMs: durationToMs(env.SHUTDOWN_GRACE_PERIOD ?? '10s'),
+    shutdownReadyDelayMs: boundedDuration('SHUTDOWN_READY_DELAY', env.SHUTDOWN_READY_DELAY ?? '5s'),
     requestTimeoutMs: durationToMs(env.REQUEST_TIMEOUT ?? '30s'),
     maxConnections: env.MAX_CONNECTIONS ?? 1000,
     totalLimit: env.TOTAL_LIMIT ?? DEFAULT_TOTAL_LIMIT,

@@ -213,6 +213,13 @@ export class Environment {
   SHUTDOWN_GRACE_PERIOD?: string;
 
   @IsOptional()
+  @IsDuration(
+    { message: 'SHUTDOWN_READY_DELAY must be a duration like 5s (0s: drain at once)' },
+    { allowZero: true },
+  )
+  SHUTDOWN_READY_DELAY?: string;
+
+  @IsOptional()
   @Transform(toInteger)
   @IsInt({ message: 'TOTAL_LIMIT must be an integer between 1000 and 1000000' })
   @Min(1000, { message: 'TOTAL_LIMIT must be an integer between 1000 and 1000000' })

@@ -18,7 +18,10 @@ export function toBoolean({ value }: TransformFnParams): unknown {
   return value;
 }
 
-export function IsDuration(options?: ValidationOptions): PropertyDecorator {
+export function IsDuration(
+  options?: ValidationOptions,
+  { allowZero = false }: { allowZero?: boolean } = {},
+): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isDuration',
@@ -27,7 +30,8 @@ export function IsDuration(options?: ValidationOptions): PropertyDecorator {
           if (typeof value !== 'string' || !/^\d+\s*(ms|s|m|h|d)$/.test(value.trim())) {
             return false;
           }
-          return ms(value as ms.StringValue) > 0;
+          const milliseconds = ms(value as ms.StringValue);
+          return allowZero ? milliseconds >= 0 : milliseconds > 0;
         },
         defaultMessage: (args) => `${args?.property} must be a duration like 30m, 12h or 7d`,
       },

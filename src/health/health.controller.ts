@@ -6,6 +6,7 @@ import { ApiError } from '../common/errors/api-error';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { ErrorCode } from '../common/errors/error-code';
 import { RateLimiter } from '../common/rate-limit/rate-limiter';
+import { ShutdownState } from './shutdown-state';
 
 class HealthDto {
   @ApiProperty({
@@ -45,6 +46,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly rateLimiter: RateLimiter,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   @Get('live')
@@ -66,15 +68,27 @@ export class HealthController {
     operationId: 'health_ready',
     summary: 'The process can serve: the database answers',
     description:
-      'With REDIS_URL, also reports Redis. Redis down is `degraded` but still 200: rate limiting ' +
-      'lets requests through until Redis is back.',
+      'With REDIS_URL, also reports Redis. Redis down is `degraded` but still 200: each instance ' +
+      'then counts rate limits in its own memory until Redis is back. From SIGTERM on, 503 ' +
+      '(`shutting_down`) while the process still serves for SHUTDOWN_READY_DELAY, then drains.',
   })
   @ApiOkResponse({
     type: HealthDto,
     description: 'Ready (`status` is `degraded` when Redis is down)',
   })
-  @ApiErrorResponses([503, 'A dependency is down (SERVICE_UNAVAILABLE); details name it'])
+  @ApiErrorResponses([
+    503,
+    'A dependency is down, or the process is shutting down (SERVICE_UNAVAILABLE); details say which',
+  ])
   async ready(): Promise<HealthDto> {
+    if (this.shutdown.isShuttingDown) {
+      throw new ApiError(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        'Shutting down',
+        { instance: 'shutting_down' },
+        { 'Retry-After': '5' },
+      );
+    }
     let info: HealthDto['info'];
     try {
       const result = await this.health.check([

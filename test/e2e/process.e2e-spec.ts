@@ -68,6 +68,7 @@ describe('the server process', () => {
       HOST: '127.0.0.1',
       PORT: '0',
       SEED_DEMO: 'true',
+      SHUTDOWN_READY_DELAY: '0s',
     });
 
     it('refuses to start with NODE_ENV=production while demo accounts keep the demo password', async () => {
@@ -122,6 +123,7 @@ describe('the server process', () => {
         JWT_PRIVATE_KEY_FILE: await secret('jwt-private.pem', keys.privateKey),
         JWT_PUBLIC_KEY_FILE: await secret('jwt-public.pem', keys.publicKey),
         METRICS_TOKEN_FILE: await secret('metrics-token', metricsToken),
+        SHUTDOWN_READY_DELAY: '0s',
       });
       try {
         const url = await waitForUrl(server.output);
@@ -140,6 +142,34 @@ describe('the server process', () => {
         await server.exit;
         await ownDatabase.drop();
       }
+    });
+
+    it('answers /health/ready 503 at once on SIGTERM, serves for SHUTDOWN_READY_DELAY, then exits 0', async () => {
+      const server = start({ ...serverEnv(), SHUTDOWN_READY_DELAY: '2s' });
+      const url = await waitForUrl(server.output);
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+      let exited = false;
+      void server.exit.then(() => (exited = true));
+      server.child.kill('SIGTERM');
+      const signalled = Date.now();
+      // The signal reaches the process asynchronously: the first answers may still be 200.
+      let ready = 200;
+      while (ready !== 503 && Date.now() - signalled < 1_000) {
+        ready = (await fetch(`${url}/health/ready`)).status;
+      }
+      expect(ready).toBe(503);
+      const body = (await (await fetch(`${url}/health/ready`)).json()) as {
+        error: { code: string; details: Record<string, string> };
+      };
+      expect(body.error).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        details: { instance: 'shutting_down' },
+      });
+      // Still serving while the gateway takes the instance out of rotation.
+      expect((await fetch(`${url}/health/live`)).status).toBe(200);
+      expect(exited).toBe(false);
+      expect((await server.exit).code).toBe(0);
+      expect(Date.now() - signalled).toBeGreaterThanOrEqual(2_000);
     });
 
     it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {
@@ -162,13 +192,7 @@ describe('the server process', () => {
     });
 
     it('serves, logs JSON with the request id and no credentials, and stops cleanly on SIGTERM', async () => {
-      const server = start({
-        DATABASE_URL: database.url,
-        DATA_DIR: dataDir,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        SEED_DEMO: 'true',
-      });
+      const server = start(serverEnv());
       try {
         const url = await waitForUrl(server.output);
         expect((await fetch(`${url}/health/ready`)).status).toBe(200);
