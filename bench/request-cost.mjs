@@ -65,6 +65,8 @@ runMain(async () => {
       SEED_DEMO: 'false',
       ACCESS_TOKEN_TTL: '12h',
       METRICS_TOKEN,
+      // No gateway to tell: stop at once (SHUTDOWN_READY_DELAY, docs/deployment.md).
+      SHUTDOWN_READY_DELAY: '0s',
       ...RATE_LIMITS,
     },
   );

@@ -137,6 +137,8 @@ async function benchmarkDatabase(rows) {
       MALLOC_MMAP_THRESHOLD_: '131072',
       MALLOC_ARENA_MAX: '2',
       METRICS_TOKEN,
+      // No gateway to tell: stop at once (SHUTDOWN_READY_DELAY, docs/deployment.md).
+      SHUTDOWN_READY_DELAY: '0s',
       ...RATE_LIMITS,
       // Passed on for experiments with the bound of counted totals (docs/performance.md).
       ...(process.env.TOTAL_LIMIT ? { TOTAL_LIMIT: process.env.TOTAL_LIMIT } : {}),
