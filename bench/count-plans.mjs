@@ -3,12 +3,14 @@ import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { newTerm } from './scenarios.mjs';
+import { largestSiteId } from './server.mjs';
 
 /**
  * What a free-text search's bounded count costs PostgreSQL, term by term, under each plan it could
  * take: the planner's own choice, then each of bitmap scan, page-order index walk and sequential
- * scan forced in turn. Terms are new ones as the benchmark's `search-new-terms` draws them (half
- * 3-8 letters of the bulk data's words, half random letters), on the largest site of
+ * scan forced in turn. Terms are new ones as the benchmark's `search-new-terms` draws them
+ * (newTerm), on the largest site of
  * DATABASE_URL (`npm run build` first). Prints p50 / p90 / p99 per plan and the costliest terms.
  *
  *   DATABASE_URL=postgres://… node bench/count-plans.mjs [--terms 150] [--limit 10000]
@@ -32,32 +34,14 @@ const PLANS = {
 };
 
 const words = bulkWords();
-const any = (items) => items[Math.floor(Math.random() * items.length)];
-
-function newTerm() {
-  if (Math.random() < 0.5) {
-    const word = any(words);
-    const length = 3 + Math.floor(Math.random() * (Math.min(8, word.length) - 2));
-    const start = Math.floor(Math.random() * (word.length - length + 1));
-    return word.slice(start, start + length);
-  }
-  const length = 3 + Math.floor(Math.random() * 6);
-  return Array.from({ length }, () =>
-    String.fromCharCode(97 + Math.floor(Math.random() * 26)),
-  ).join('');
-}
 
 async function main() {
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
-  const [{ site_id: siteId }] = (
-    await client.query(
-      'SELECT site_id FROM interactions GROUP BY site_id ORDER BY count(*) DESC LIMIT 1',
-    )
-  ).rows;
+  const siteId = await largestSiteId(client);
   const results = [];
   for (let index = 0; index < Number(args.terms); index += 1) {
-    const term = newTerm();
+    const term = newTerm(words);
     const spec = textSearchPage(siteId, { limit: 21, offset: 0, search: term });
     const count = countQuery({ ...spec, countLimit: Number(args.limit) });
     const result = { term, ms: {} };

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import process from 'node:process';
 import pg from 'pg';
+import { largestSiteId } from './server.mjs';
 
 /**
  * Prints PostgreSQL's plan (EXPLAIN ANALYZE, BUFFERS) of the hot reads on the database of
@@ -73,11 +74,7 @@ async function main() {
   const summary = process.argv.includes('--summary');
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
-  const [{ site_id: siteId }] = (
-    await client.query(
-      'SELECT site_id FROM interactions GROUP BY site_id ORDER BY count(*) DESC LIMIT 1',
-    )
-  ).rows;
+  const siteId = await largestSiteId(client);
   const [deep] = (
     await client.query(
       `SELECT id, start_datetime::text AS start FROM interactions WHERE site_id = $1

@@ -10,7 +10,7 @@ import {
   log,
   logIn,
   METRICS_TOKEN,
-  RATE_LIMITS,
+  productEnv,
   readCpuSeconds,
   runMain,
   startEmbeddedPostgres,
@@ -57,18 +57,7 @@ runMain(async () => {
   const server = await startServer(
     'product',
     ['--max-old-space-size=1024', join(resolve(args.build), 'dist/src/main.js')],
-    {
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: 'false',
-      ACCESS_TOKEN_TTL: '12h',
-      METRICS_TOKEN,
-      // No gateway to tell: stop at once (SHUTDOWN_READY_DELAY, docs/deployment.md).
-      SHUTDOWN_READY_DELAY: '0s',
-      ...RATE_LIMITS,
-    },
+    productEnv(database.url, dataDir),
   );
   cleanups.push(() => server.stop());
   const { token } = await logIn(server.url);

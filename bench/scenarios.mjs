@@ -41,6 +41,15 @@ function rareTerm() {
   ).join('');
 }
 
+/**
+ * A term not searched before, as DESIGN.md §9 describes it: half of them 3 to 8 letters of the
+ * bulk data's words (common), half random letters (rare).
+ * @param {string[]} words @returns {string}
+ */
+export function newTerm(words) {
+  return Math.random() < 0.5 ? variedTerm(words, 8) : rareTerm();
+}
+
 /** A random month of the bulk data's span (two years back to two years ahead) as [first, last] day. */
 function anyMonth() {
   const now = new Date();
@@ -123,7 +132,7 @@ export const SCENARIOS = [
     oneClientP99Ms: 50,
     request: ({ words }) => ({
       method: 'GET',
-      path: `/api/v1/search/interactions?query=${Math.random() < 0.5 ? variedTerm(words, 8) : rareTerm()}`,
+      path: `/api/v1/search/interactions?query=${newTerm(words)}`,
     }),
   },
   {

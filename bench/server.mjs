@@ -319,3 +319,32 @@ export function positiveInteger(value) {
 
 export const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 export const mb = (bytes) => Math.round(bytes / (1024 * 1024));
+
+/** The site holding the most interactions (the benchmarked one in a bulk dataset). */
+export async function largestSiteId(client) {
+  const { rows } = await client.query(
+    'SELECT site_id FROM interactions GROUP BY site_id ORDER BY count(*) DESC LIMIT 1',
+  );
+  return rows[0].site_id;
+}
+
+/**
+ * The product's environment in a benchmark, as the Dockerfile sets it (glibc's allocator
+ * settings), logging warnings only, rate limits raised (RATE_LIMITS), a token lasting the run.
+ */
+export function productEnv(databaseUrl, dataDir) {
+  return {
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+    ACCESS_TOKEN_TTL: '12h',
+    MALLOC_MMAP_THRESHOLD_: '131072',
+    MALLOC_ARENA_MAX: '2',
+    METRICS_TOKEN,
+    // No gateway to tell: stop at once (SHUTDOWN_READY_DELAY, docs/deployment.md).
+    SHUTDOWN_READY_DELAY: '0s',
+    ...RATE_LIMITS,
+  };
+}

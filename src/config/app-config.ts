@@ -124,6 +124,10 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const production = env.NODE_ENV === 'production';
+  const statementTimeoutMs = boundedDuration(
+    'DB_STATEMENT_TIMEOUT',
+    env.DB_STATEMENT_TIMEOUT ?? '15s',
+  );
   const metrics: MetricsConfig = { enabled: env.METRICS_ENABLED ?? true, token: env.METRICS_TOKEN };
   if (production) {
     refuseDevelopmentFallbacks(env, metrics);
@@ -138,13 +142,10 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
     embeddedPostgresPort: env.EMBEDDED_PG_PORT ?? 0,
     runMigrations: env.DB_MIGRATE ?? true,
     dbPoolSize: env.DB_POOL_SIZE ?? 10,
-    dbStatementTimeoutMs: boundedDuration(
-      'DB_STATEMENT_TIMEOUT',
-      env.DB_STATEMENT_TIMEOUT ?? '15s',
-    ),
+    dbStatementTimeoutMs: statementTimeoutMs,
     dbSearchTimeoutMs: boundedDuration('DB_SEARCH_TIMEOUT', env.DB_SEARCH_TIMEOUT ?? '10s'),
     dbConnectTimeoutMs: boundedDuration('DB_CONNECT_TIMEOUT', env.DB_CONNECT_TIMEOUT ?? '5s'),
-    dbQueryTimeoutMs: queryTimeout(env),
+    dbQueryTimeoutMs: queryTimeout(env.DB_QUERY_TIMEOUT, statementTimeoutMs),
     dbLockTimeoutMs: boundedDuration('DB_LOCK_TIMEOUT', env.DB_LOCK_TIMEOUT ?? '5s'),
     dbIdleInTransactionTimeoutMs: boundedDuration(
       'DB_IDLE_IN_TRANSACTION_TIMEOUT',
@@ -252,12 +253,11 @@ function isKeyPair(privatePem: string, publicPem: string): boolean {
  * itself (and the connection stays usable); the client's bound is for when it cannot answer at
  * all. Below the statement timeout the client would give up on statements the server still runs.
  */
-function queryTimeout(env: Environment): number {
-  const statementMs = boundedDuration('DB_STATEMENT_TIMEOUT', env.DB_STATEMENT_TIMEOUT ?? '15s');
-  if (env.DB_QUERY_TIMEOUT === undefined) {
+function queryTimeout(value: string | undefined, statementMs: number): number {
+  if (value === undefined) {
     return statementMs + 5_000;
   }
-  const queryMs = boundedDuration('DB_QUERY_TIMEOUT', env.DB_QUERY_TIMEOUT);
+  const queryMs = boundedDuration('DB_QUERY_TIMEOUT', value);
   if (statementMs > 0 && queryMs <= statementMs) {
     throw new ConfigurationError(
       'DB_QUERY_TIMEOUT must be longer than DB_STATEMENT_TIMEOUT (PostgreSQL cancels slow statements itself)',
