@@ -22,7 +22,7 @@ const { values: args } = parseArgs({
   },
 });
 const require = createRequire(import.meta.url);
-const { bulkWords } = require('../dist/src/database/seeds/bulk.seed.js');
+const { bulkWords } = require('../dist/src/seeds/bulk.seed.js');
 const { textSearchPage } = require('../dist/src/interactions/read/interaction-sql.js');
 const { countQuery } = require('../dist/src/interactions/read/page-sql.js');
 

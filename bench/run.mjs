@@ -140,7 +140,7 @@ async function benchmarkDatabase(rows) {
     'SELECT id FROM interactions WHERE site_id = $1 ORDER BY random() LIMIT 5000',
     [session.siteId],
   );
-  const { bulkWords } = require('../dist/src/database/seeds/bulk.seed.js');
+  const { bulkWords } = require('../dist/src/seeds/bulk.seed.js');
   const { rows: siteRows } = await client.query(
     'SELECT count(*)::int AS count FROM interactions WHERE site_id = $1',
     [session.siteId],

@@ -5,10 +5,12 @@ import { loggerParams } from './common/http/logging';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { ENTITIES } from './entities';
 import { HealthModule } from './health/health.module';
 import { InteractionsModule } from './interactions/interactions.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SearchModule } from './search/search.module';
+import { SeedsModule } from './seeds/seeds.module';
 import { SitesModule } from './sites/sites.module';
 
 @Module({})
@@ -19,7 +21,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config)),
-        DatabaseModule,
+        DatabaseModule.forRoot(ENTITIES),
+        SeedsModule,
         MetricsModule.forRoot(config),
         HealthModule,
         AuthModule,

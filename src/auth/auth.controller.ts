@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal, Public } from '../common/auth/access.decorators';
-import type { Principal } from '../common/auth/principal';
+import { Authenticated, CurrentPrincipal, Public } from './access/access.decorators';
+import type { Principal } from './access/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
-import { RateTier } from '../common/rate-limit/rate-limit.decorators';
+import { RateTier } from '../rate-limit/rate-limit.decorators';
 import { SUCCESS, SuccessDto } from '../common/http/success.dto';
 import { SitesWithRoleResponseDto } from '../sites/dto/site.dto';
 import { SitesService } from '../sites/sites.service';

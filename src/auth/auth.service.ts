@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityNotFoundError, type Repository } from 'typeorm';
-import type { Principal } from '../common/auth/principal';
+import type { Principal } from './access/principal';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { toIsoSeconds } from '../common/http/iso-time';

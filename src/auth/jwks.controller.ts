@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Public } from '../common/auth/access.decorators';
+import { Public } from './access/access.decorators';
 import { JWT_KEYS } from './auth.constants';
 import type { JwtKeys } from './jwt-keys';
 

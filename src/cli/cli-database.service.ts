@@ -4,6 +4,7 @@ import { loadConfig } from '../config/app-config';
 import { buildDataSourceOptions } from '../database/data-source';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres';
 import { runMigrationsLocked } from '../database/migrate';
+import { ENTITIES } from '../entities';
 
 /**
  * The CLI's connection: DATABASE_URL, or the embedded server of DATA_DIR (the API's own when it
@@ -39,6 +40,7 @@ export class CliDatabaseService implements OnApplicationShutdown {
     const dataSource = new DataSource({
       ...buildDataSourceOptions({
         url,
+        entities: ENTITIES,
         poolSize: 2,
         applicationName: 'interaction-cli',
         ssl: config.databaseSsl,

@@ -5,7 +5,7 @@ import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { Session } from '../auth/entities/session.entity';
 import { User } from '../auth/entities/user.entity';
 import { hashPassword } from '../auth/password-hasher';
-import { seedDemoData } from '../database/seeds/demo.seed';
+import { seedDemoData } from '../seeds/demo.seed';
 import { SITE_ROLES, type SiteRole } from '../sites/entities/site-membership.entity';
 import { Site } from '../sites/entities/site.entity';
 import { CliInputError } from './cli-input';

@@ -1,9 +1,11 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { resolve } from 'node:path';
-import { DEFAULT_TOTAL_LIMIT } from '../interactions/read/page-sql';
 import { ConfigurationError } from './configuration-error';
 import { durationToMs, parseEnvironment, type Environment } from './environment';
 import { normalisePem, parseTrustProxy, splitPemBlocks } from './environment.validators';
+
+/** TOTAL_LIMIT's default (DESIGN.md §7), as Elasticsearch's `track_total_hits`. */
+export const DEFAULT_TOTAL_LIMIT = 10_000;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

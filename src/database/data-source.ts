@@ -2,30 +2,11 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseSsl } from '../config/app-config';
 import { GuardedClient } from './guarded-client';
 import { MIGRATIONS } from './migrations';
-import { PasswordResetToken } from '../auth/entities/password-reset-token.entity';
-import { RefreshToken } from '../auth/entities/refresh-token.entity';
-import { Session } from '../auth/entities/session.entity';
-import { User } from '../auth/entities/user.entity';
-import { IdempotencyKey } from '../common/http/idempotency-key.entity';
-import { Interaction } from '../interactions/entities/interaction.entity';
-import { SiteInteractionCount } from '../interactions/entities/site-interaction-count.entity';
-import { SiteMembership } from '../sites/entities/site-membership.entity';
-import { Site } from '../sites/entities/site.entity';
-
-export const ENTITIES = [
-  User,
-  Session,
-  RefreshToken,
-  PasswordResetToken,
-  Site,
-  SiteMembership,
-  Interaction,
-  SiteInteractionCount,
-  IdempotencyKey,
-];
 
 export interface DatabaseOptions {
   url: string;
+  /** The application's entities (src/entities.ts): the database layer does not know the features. */
+  entities: NonNullable<DataSourceOptions['entities']>;
   poolSize?: number;
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
@@ -45,7 +26,7 @@ export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOpti
   return {
     type: 'postgres',
     url: options.url,
-    entities: ENTITIES,
+    entities: options.entities,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'all',

@@ -1,11 +1,11 @@
 import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '../common/auth/access.decorators';
+import { Public } from '../auth/access/access.decorators';
 import { ApiError } from '../common/errors/api-error';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { ErrorCode } from '../common/errors/error-code';
-import { RateLimiter } from '../common/rate-limit/rate-limiter';
+import { RateLimiter } from '../rate-limit/rate-limiter';
 import { ShutdownState } from './shutdown-state';
 
 class HealthDto {

@@ -24,11 +24,11 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ClientGone, clientGoneWatch, type ClientGoneWatch } from '../common/http/client-gone';
-import { Authenticated, CurrentPrincipal, SiteRead } from '../common/auth/access.decorators';
-import type { Principal } from '../common/auth/principal';
+import { Authenticated, CurrentPrincipal, SiteRead } from '../auth/access/access.decorators';
+import type { Principal } from '../auth/access/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { matchesIfNoneMatch } from '../common/http/etag';
-import { IdempotencyService } from '../common/http/idempotency.service';
+import { IdempotencyService } from './idempotency.service';
 import { IdParamPipe } from '../common/http/id-param.pipe';
 import { SUCCESS, SuccessDto } from '../common/http/success.dto';
 import { InteractionListResponseDto, InteractionResponseDto } from './dto/interaction.dto';

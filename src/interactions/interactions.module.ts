@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
-import { IdempotencyService } from '../common/http/idempotency.service';
+import { IdempotencyService } from './idempotency.service';
 import { Interaction } from './entities/interaction.entity';
 import { InteractionFieldRules } from './interaction-fields';
 import { InteractionsController } from './interactions.controller';

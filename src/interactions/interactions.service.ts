@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Principal } from '../common/auth/principal';
+import type { Principal } from '../auth/access/principal';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { assertIfMatch, etagOf } from '../common/http/etag';
-import type { InstantsAsText } from '../common/http/iso-time';
-import { IdempotencyService, type StoredResponse } from '../common/http/idempotency.service';
+import type { InstantsAsText } from '../database/instants-as-text';
+import { IdempotencyService, type StoredResponse } from './idempotency.service';
 import { pageInfo, toPageRequest } from '../common/pagination/page-query.dto';
 import { runStatement, type StatementCancellation } from '../database/statement';
 import {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import type { RateTierName } from '../common/rate-limit/rate-limiter';
+import type { RateTierName } from '../rate-limit/rate-limiter';
 
 /** The node-postgres pool behind TypeORM's postgres driver (not part of TypeORM's types). */
 interface PgPoolStats {

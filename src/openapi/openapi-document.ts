@@ -7,7 +7,7 @@ import {
   type ResponseObject,
 } from '@nestjs/swagger';
 import { errorCodesIn, errorExample } from '../common/errors/api-error-responses.decorator';
-import { addRateLimitHeaders } from '../common/rate-limit/rate-limit.decorators';
+import { addRateLimitHeaders } from '../rate-limit/rate-limit.decorators';
 import { sortKeys } from '../common/json/sort-keys';
 import { DEFAULT_INTERACTION_TYPES } from '../config/app-config';
 import { INTERACTION_TYPE_SCHEMA } from './schema-types';

@@ -1,13 +1,13 @@
 import { ClientGone, type ClientGoneWatch } from '../common/http/client-gone';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, SiteRead } from '../common/auth/access.decorators';
-import type { Principal } from '../common/auth/principal';
+import { CurrentPrincipal, SiteRead } from '../auth/access/access.decorators';
+import type { Principal } from '../auth/access/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { DEFAULT_INTERACTION_TYPES } from '../config/app-config';
 import { INTERACTION_TYPE_SCHEMA } from '../openapi/schema-types';
-import { RateTier } from '../common/rate-limit/rate-limit.decorators';
+import { RateTier } from '../rate-limit/rate-limit.decorators';
 import { AdvancedSearchDto } from './dto/advanced-search.dto';
 import { DateRangeQueryDto, LimitQueryDto, TextSearchQueryDto } from './dto/search-query.dto';
 import { InteractionWindowDto, SearchResultsDto } from './dto/search-results.dto';

@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../common/auth/access.decorators';
-import type { Principal } from '../common/auth/principal';
+import { Authenticated, CurrentPrincipal } from '../auth/access/access.decorators';
+import type { Principal } from '../auth/access/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { IdParamPipe } from '../common/http/id-param.pipe';
 import { SiteResponseDto, SitesResponseDto, SitesWithRoleResponseDto } from './dto/site.dto';

@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INTERACTION_TYPES } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/data-source';
-import { BULK_PASSWORD, seedBulkInteractions } from '../../src/database/seeds/bulk.seed';
+import { ENTITIES } from '../../src/entities';
+import { BULK_PASSWORD, seedBulkInteractions } from '../../src/seeds/bulk.seed';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 describe('seedBulkInteractions', () => {
@@ -13,7 +14,9 @@ describe('seedBulkInteractions', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource(buildDataSourceOptions({ url: database.url })).initialize();
+    dataSource = await new DataSource(
+      buildDataSourceOptions({ entities: ENTITIES, url: database.url }),
+    ).initialize();
     await seedBulkInteractions(dataSource, { interactions: 2_000, sites: 3, users: 5 });
   });
   afterAll(async () => {
@@ -162,7 +165,9 @@ describe('seedBulkInteractions with a largest site (DESIGN.md §9 workload)', ()
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource(buildDataSourceOptions({ url: database.url })).initialize();
+    dataSource = await new DataSource(
+      buildDataSourceOptions({ entities: ENTITIES, url: database.url }),
+    ).initialize();
     await seedBulkInteractions(dataSource, {
       interactions: 10_000,
       sites: 5,

@@ -10,6 +10,7 @@ import { CliInputError } from '../../src/cli/cli-input';
 import { CliModule } from '../../src/cli/cli.module';
 import { UserAdminService } from '../../src/cli/user-admin.service';
 import { buildDataSourceOptions } from '../../src/database/data-source';
+import { ENTITIES } from '../../src/entities';
 import { SiteMembership } from '../../src/sites/entities/site-membership.entity';
 import { Site } from '../../src/sites/entities/site.entity';
 import { makeSite, makeUser, TEST_PASSWORD } from '../support/factories';
@@ -23,7 +24,7 @@ interface CliRun {
 async function openDatabase(): Promise<{ database: TestDatabase; dataSource: DataSource }> {
   const database = await createTestDatabase();
   const dataSource = new DataSource({
-    ...buildDataSourceOptions({ url: database.url, poolSize: 2 }),
+    ...buildDataSourceOptions({ entities: ENTITIES, url: database.url, poolSize: 2 }),
     // Like the CLI's: the refused duplicates below would otherwise print their failed queries.
     logging: false,
   });

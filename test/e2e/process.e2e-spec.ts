@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDataSourceOptions } from '../../src/database/data-source';
+import { ENTITIES } from '../../src/entities';
 import { runMigrationsLocked } from '../../src/database/migrate';
-import { seedDemoData } from '../../src/database/seeds/demo.seed';
+import { seedDemoData } from '../../src/seeds/demo.seed';
 import { logLines, startServer as start, waitForUrl } from '../support/server-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -73,7 +74,7 @@ describe('the server process', () => {
 
     it('refuses to start with NODE_ENV=production while demo accounts keep the demo password', async () => {
       const dataSource = await new DataSource(
-        buildDataSourceOptions({ url: database.url }),
+        buildDataSourceOptions({ entities: ENTITIES, url: database.url }),
       ).initialize();
       try {
         await runMigrationsLocked(dataSource);

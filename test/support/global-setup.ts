@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import type { TestProject } from 'vitest/node';
 import { buildDataSourceOptions } from '../../src/database/data-source';
+import { ENTITIES } from '../../src/entities';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres';
 import { TEMPLATE_DATABASE, withDatabase } from './database-url';
 
@@ -51,7 +52,7 @@ async function recreateTemplate(adminUrl: string): Promise<void> {
     await admin.end();
   }
   const dataSource = new DataSource(
-    buildDataSourceOptions({ url: withDatabase(adminUrl, TEMPLATE_DATABASE) }),
+    buildDataSourceOptions({ entities: ENTITIES, url: withDatabase(adminUrl, TEMPLATE_DATABASE) }),
   );
   await dataSource.initialize();
   try {

@@ -1,7 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { ACCESS_POLICY, type AccessPolicy } from '../../src/common/auth/access.decorators';
+import { ACCESS_POLICY, type AccessPolicy } from '../../src/auth/access/access.decorators';
 import type { TestApp } from './test-app';
 
 export interface RouteEntry {

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { Authenticated } from '../../src/common/auth/access.decorators';
-import { RateTier } from '../../src/common/rate-limit/rate-limit.decorators';
+import { Authenticated } from '../../src/auth/access/access.decorators';
+import { RateTier } from '../../src/rate-limit/rate-limit.decorators';
 
 /** Stands in for the /search/* routes (not built yet) in the rate-limit tests. */
 @Controller('search')

@@ -1,5 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { BULK_PASSWORD, bulkUsername, seedBulkInteractions } from '../../database/seeds/bulk.seed';
+import { BULK_PASSWORD, bulkUsername, seedBulkInteractions } from '../../seeds/bulk.seed';
 import { CliDatabaseService } from '../cli-database.service';
 import { CliInputError, writeLine } from '../cli-input';
 

@@ -1,5 +1,5 @@
 import { Command, CommandRunner } from 'nest-commander';
-import { DEMO_PASSWORD } from '../../database/seeds/demo.seed';
+import { DEMO_PASSWORD } from '../../seeds/demo.seed';
 import { CliDatabaseService } from '../cli-database.service';
 import { writeLine } from '../cli-input';
 import { UserAdminService } from '../user-admin.service';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INSTANTS_AS_TEXT, toIsoSeconds } from './iso-time';
+import { toIsoSeconds } from './iso-time';
 
 describe('toIsoSeconds', () => {
   it('formats a Date in UTC to the second', () => {
@@ -19,16 +19,5 @@ describe('toIsoSeconds', () => {
 
   it('gives years past 9999 as ISO 8601 does, with a sign and six digits', () => {
     expect(toIsoSeconds('12345-01-01 00:00:00+00')).toBe('+012345-01-01T00:00:00Z');
-  });
-});
-
-describe('INSTANTS_AS_TEXT', () => {
-  it('leaves only timestamptz (OID 1184) as text and parses the other types as pg does', () => {
-    const parse = (oid: number, text: string) =>
-      (INSTANTS_AS_TEXT.getTypeParser(oid, 'text') as (value: string) => unknown)(text);
-    expect(parse(1184, '2024-06-20 14:00:00+00')).toBe('2024-06-20 14:00:00+00');
-    expect(parse(23, '42')).toBe(42);
-    expect(parse(16, 't')).toBe(true);
-    expect(parse(1114, '2024-06-20 14:00:00')).toBeInstanceOf(Date);
   });
 });

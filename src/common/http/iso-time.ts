@@ -3,20 +3,9 @@ import { types } from 'pg';
 const TIMESTAMPTZ_OID = 1184;
 const parseTimestamptz = types.getTypeParser(TIMESTAMPTZ_OID, 'text') as (text: string) => Date;
 
-/** pg's own type parsers, but a timestamptz stays PostgreSQL's text (see toIsoSeconds). */
-export const INSTANTS_AS_TEXT = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary'): unknown =>
-    oid === TIMESTAMPTZ_OID ? (text: string) => text : types.getTypeParser(oid, format),
-};
-
-/** `T` as a statement run with INSTANTS_AS_TEXT returns it: its instants are text. */
-export type InstantsAsText<T> = {
-  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
-};
-
 /**
  * PostgreSQL's text of a timestamptz in a session whose TimeZone is UTC, as reads receive it
- * (INSTANTS_AS_TEXT): `2024-06-20 14:00:00+00`, with microseconds when there are any.
+ * (INSTANTS_AS_TEXT, database/instants-as-text.ts): `2024-06-20 14:00:00+00`, with microseconds when there are any.
  */
 const UTC_TIMESTAMPTZ_TEXT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.\d{1,6})?\+00$/;
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '../../common/auth/principal';
+import type { Principal } from '../../auth/access/principal';
 import { ApiError } from '../../common/errors/api-error';
 import { ErrorCode } from '../../common/errors/error-code';
-import type { InstantsAsText } from '../../common/http/iso-time';
+import type { InstantsAsText } from '../../database/instants-as-text';
 import type { PageRequest } from '../../common/pagination/page-query.dto';
 import { AppConfig } from '../../config/app-config';
 import type { Statement, StatementCancellation } from '../../database/statement';

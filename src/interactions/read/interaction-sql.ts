@@ -28,7 +28,6 @@ export {
   type OrderKey,
 } from './interaction-row';
 export {
-  DEFAULT_TOTAL_LIMIT,
   fromPageRows,
   pageStatement,
   type PagePosition,

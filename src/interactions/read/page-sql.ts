@@ -5,6 +5,7 @@
 
 import type { Statement } from '../../database/statement';
 import { ROW_ALIAS, SELECT_COLUMNS, type InteractionRow, type OrderKey } from './interaction-row';
+import { DEFAULT_TOTAL_LIMIT } from '../../config/app-config';
 
 /** Which rows of a read a page holds: `limit` from `offset`, or from after the row `after`. */
 export interface PagePosition {
@@ -56,9 +57,6 @@ export interface TotalReuse {
   siteId: number;
   lastChange: string | null;
 }
-
-/** TOTAL_LIMIT's default (DESIGN.md §7), as Elasticsearch's `track_total_hits`. */
-export const DEFAULT_TOTAL_LIMIT = 10_000;
 
 /**
  * The scalar query that counts a page's matches: the exact `total` if the spec has one, else the

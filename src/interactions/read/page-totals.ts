@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '../../common/auth/principal';
+import type { Principal } from '../../auth/access/principal';
 import { AppConfig } from '../../config/app-config';
 import type { StatementCancellation } from '../../database/statement';
 import { MetricsService } from '../../metrics/metrics.service';

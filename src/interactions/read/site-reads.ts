@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { assertSiteRole } from '../../common/auth/access.guard';
-import type { Principal } from '../../common/auth/principal';
-import { INSTANTS_AS_TEXT, type InstantsAsText } from '../../common/http/iso-time';
+import { assertSiteRole } from '../../auth/access/access.guard';
+import type { Principal } from '../../auth/access/principal';
+import { INSTANTS_AS_TEXT, type InstantsAsText } from '../../database/instants-as-text';
 import { runStatement, type Statement, type StatementCancellation } from '../../database/statement';
 import type { SiteRole } from '../../sites/entities/site-membership.entity';
 import {

@@ -7,12 +7,12 @@ import {
 import { ApiBearerAuth } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { SiteRole } from '../../sites/entities/site-membership.entity';
-import { ApiErrorResponses } from '../errors/api-error-responses.decorator';
+import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
 import {
   ApiRateLimited,
   RATE_TIER,
   type DeclaredRateTier,
-} from '../rate-limit/rate-limit.decorators';
+} from '../../rate-limit/rate-limit.decorators';
 import type { Principal } from './principal';
 
 export const ACCESS_POLICY = 'access-policy';

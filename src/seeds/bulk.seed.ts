@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { hashPassword } from '../../auth/password-hasher';
-import { DEFAULT_INTERACTION_TYPES } from '../../config/app-config';
+import { hashPassword } from '../auth/password-hasher';
+import { DEFAULT_INTERACTION_TYPES } from '../config/app-config';
 import { DEMO_PASSWORD } from './demo.seed';
 
 export interface BulkSeedOptions {

@@ -1,10 +1,10 @@
 import argon2 from 'argon2';
 import type { DataSource, EntityManager } from 'typeorm';
-import { User } from '../../auth/entities/user.entity';
-import { hashPassword } from '../../auth/password-hasher';
-import { Interaction } from '../../interactions/entities/interaction.entity';
-import { SiteMembership, type SiteRole } from '../../sites/entities/site-membership.entity';
-import { Site } from '../../sites/entities/site.entity';
+import { User } from '../auth/entities/user.entity';
+import { hashPassword } from '../auth/password-hasher';
+import { Interaction } from '../interactions/entities/interaction.entity';
+import { SiteMembership, type SiteRole } from '../sites/entities/site-membership.entity';
+import { Site } from '../sites/entities/site.entity';
 
 export const DEMO_PASSWORD = 'demo-password-123';
 

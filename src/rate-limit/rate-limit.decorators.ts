@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { HeaderObject, OpenAPIObject, ResponseObject } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../errors/api-error-responses.decorator';
+import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 
 export const RATE_TIER = 'rate-tier';
 

@@ -1,10 +1,10 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PrincipalResolver } from '../../auth/principal-resolver';
-import { MetricsService } from '../../metrics/metrics.service';
-import { ApiError } from '../errors/api-error';
-import { ErrorCode } from '../errors/error-code';
+import { PrincipalResolver } from '../auth/principal-resolver';
+import { MetricsService } from '../metrics/metrics.service';
+import { ApiError } from '../common/errors/api-error';
+import { ErrorCode } from '../common/errors/error-code';
 import { RATE_TIER, type DeclaredRateTier } from './rate-limit.decorators';
 import { RateLimiter, type RateTierName } from './rate-limiter';
 

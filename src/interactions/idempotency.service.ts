@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ApiError } from '../errors/api-error';
-import { ErrorCode } from '../errors/error-code';
-import { sortKeys } from '../json/sort-keys';
+import { ApiError } from '../common/errors/api-error';
+import { ErrorCode } from '../common/errors/error-code';
+import { sortKeys } from '../common/json/sort-keys';
 
 export interface StoredResponse {
   status: number;

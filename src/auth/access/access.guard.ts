@@ -2,10 +2,10 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { SITE_ROLES, type SiteRole } from '../../sites/entities/site-membership.entity';
-import { ApiError } from '../errors/api-error';
-import { ErrorCode } from '../errors/error-code';
+import { ApiError } from '../../common/errors/api-error';
+import { ErrorCode } from '../../common/errors/error-code';
 import { ACCESS_POLICY, type AccessPolicy } from './access.decorators';
-import { PrincipalResolver } from '../../auth/principal-resolver';
+import { PrincipalResolver } from '../principal-resolver';
 
 /**
  * The one global guard: a route runs only if it declares its access policy and the caller

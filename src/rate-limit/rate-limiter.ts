@@ -2,7 +2,7 @@ import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/c
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
-import type { AppConfig, RateLimits } from '../../config/app-config';
+import type { AppConfig, RateLimits } from '../config/app-config';
 import { FixedWindowMemoryStore } from './fixed-window-memory-store';
 
 export type RateTierName = keyof RateLimits;

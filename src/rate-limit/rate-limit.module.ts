@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig } from '../config/app-config';
 import { RateLimiter } from './rate-limiter';
 
 /** The rate-limit counters (memory, or Redis with REDIS_URL). The guard is registered by AuthModule. */
