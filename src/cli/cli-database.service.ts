@@ -14,6 +14,8 @@ import { ENTITIES } from '../entities';
 export class CliDatabaseService implements OnApplicationShutdown {
   private opening?: Promise<DataSource>;
   private embedded?: EmbeddedDatabase;
+  /** How many migrations opening the database applied (every command brings the schema up). */
+  appliedMigrations = 0;
 
   dataSource(): Promise<DataSource> {
     this.opening ??= this.open();
@@ -27,7 +29,7 @@ export class CliDatabaseService implements OnApplicationShutdown {
   }
 
   private async open(): Promise<DataSource> {
-    const config = loadConfig(process.env);
+    const config = loadConfig(process.env, 'job');
     let url = config.databaseUrl;
     if (url === undefined) {
       this.embedded = await startEmbeddedPostgres(
@@ -50,9 +52,9 @@ export class CliDatabaseService implements OnApplicationShutdown {
     });
     await dataSource.initialize();
     try {
-      const applied = await runMigrationsLocked(dataSource);
-      if (applied > 0) {
-        logToStderr(`applied ${applied} migration(s)`);
+      this.appliedMigrations = await runMigrationsLocked(dataSource);
+      if (this.appliedMigrations > 0) {
+        logToStderr(`applied ${this.appliedMigrations} migration(s)`);
       }
     } catch (error) {
       await dataSource.destroy();

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CliDatabaseService } from './cli-database.service';
+import { MigrateCommand } from './commands/migrate.command';
 import { PasswordSetCommand } from './commands/password-set.command';
 import { RoleGrantCommand } from './commands/role-grant.command';
 import { RoleRevokeCommand } from './commands/role-revoke.command';
@@ -14,6 +15,7 @@ import { UserAdminService } from './user-admin.service';
   providers: [
     CliDatabaseService,
     UserAdminService,
+    MigrateCommand,
     UserCreateCommand,
     UserDisableCommand,
     UserEnableCommand,

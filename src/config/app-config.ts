@@ -106,7 +106,14 @@ export interface RateLimits {
   anonymous: number;
 }
 
-export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
+/**
+ * `role: 'job'` is for the CLI (the migrate job, user administration): it serves nothing, so in
+ * production it needs DATABASE_URL but not the keys or the metrics token of a serving instance.
+ */
+export function loadConfig(
+  raw: NodeJS.ProcessEnv = process.env,
+  role: 'server' | 'job' = 'server',
+): AppConfig {
   const env = parseEnvironment(raw);
   if ((env.JWT_PRIVATE_KEY === undefined) !== (env.JWT_PUBLIC_KEY === undefined)) {
     throw new ConfigurationError('JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together');
@@ -132,7 +139,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
   );
   const metrics: MetricsConfig = { enabled: env.METRICS_ENABLED ?? true, token: env.METRICS_TOKEN };
   if (production) {
-    refuseDevelopmentFallbacks(env, metrics);
+    refuseDevelopmentFallbacks(env, metrics, role);
   }
   return Object.assign(new AppConfig(), {
     production,
@@ -196,8 +203,12 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): AppConfig {
  * one instance's disk (other instances reject its tokens), an embedded database in a container,
  * well-known demo accounts, or an open metrics endpoint.
  */
-function refuseDevelopmentFallbacks(env: Environment, metrics: MetricsConfig): void {
-  if (!env.JWT_PRIVATE_KEY) {
+function refuseDevelopmentFallbacks(
+  env: Environment,
+  metrics: MetricsConfig,
+  role: 'server' | 'job',
+): void {
+  if (role === 'server' && !env.JWT_PRIVATE_KEY) {
     throw new ConfigurationError(
       'NODE_ENV=production requires JWT_PRIVATE_KEY and JWT_PUBLIC_KEY (keys are not generated in production)',
     );
@@ -212,7 +223,7 @@ function refuseDevelopmentFallbacks(env: Environment, metrics: MetricsConfig): v
       'SEED_DEMO=true is refused with NODE_ENV=production: demo accounts have a published password',
     );
   }
-  if (metrics.enabled && !metrics.token) {
+  if (role === 'server' && metrics.enabled && !metrics.token) {
     throw new ConfigurationError(
       'NODE_ENV=production requires METRICS_TOKEN, or METRICS_ENABLED=false to turn /metrics off',
     );

@@ -29,7 +29,8 @@ export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOpti
     entities: options.entities,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
-    migrationsTransactionMode: 'all',
+    // Each migration in its own transaction, but those building indexes CONCURRENTLY in none.
+    migrationsTransactionMode: 'each',
     synchronize: false,
     // gen_random_uuid() is built into PostgreSQL 13+; extensions come only from migrations.
     uuidExtension: 'pgcrypto',

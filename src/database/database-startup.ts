@@ -1,9 +1,12 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { runMigrationsLocked } from './migrate';
+import { pendingMigrations, runMigrationsLocked } from './migrate';
 
-/** Brings the schema up to date (unless DB_MIGRATE=false) before the app serves. */
+/**
+ * Brings the schema up to date before the app serves; with DB_MIGRATE=false (migrations run as a
+ * job, `migrate`), refuses to serve a schema that job has not brought up to date.
+ */
 @Injectable()
 export class DatabaseStartup implements OnModuleInit {
   private readonly logger = new Logger('Database');
@@ -26,6 +29,12 @@ export class DatabaseStartup implements OnModuleInit {
 
   private async migrate(): Promise<void> {
     if (!this.config.runMigrations) {
+      const pending = await pendingMigrations(this.dataSource);
+      if (pending.length > 0) {
+        throw new Error(
+          `DB_MIGRATE=false and the database lacks ${pending.length} migration(s) (${pending.join(', ')}): run the migrate job (npm run migrate, or node dist/src/cli/main.js migrate) first`,
+        );
+      }
       return;
     }
     const applied = await runMigrationsLocked(this.dataSource);

@@ -19,7 +19,7 @@ async function main(): Promise<number> {
     process.stderr.write('usage: with-database [--fresh] -- <command> [args...]\n');
     return 2;
   }
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, 'job');
   let url = fresh ? undefined : config.databaseUrl;
   let stop = (): Promise<void> => Promise.resolve();
   if (!url) {

@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { buildDataSourceOptions } from '../../src/database/data-source';
 import { ENTITIES } from '../../src/entities';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres';
+import { runMigrationsLocked } from '../../src/database/migrate';
 import { TEMPLATE_DATABASE, withDatabase } from './database-url';
 
 declare module 'vitest' {
@@ -56,7 +57,7 @@ async function recreateTemplate(adminUrl: string): Promise<void> {
   );
   await dataSource.initialize();
   try {
-    await dataSource.runMigrations({ transaction: 'all' });
+    await runMigrationsLocked(dataSource);
   } finally {
     await dataSource.destroy();
   }
