@@ -19,6 +19,10 @@ export class AppConfig {
   databaseUrl?: string;
   /** TLS to PostgreSQL: false, or node-postgres `ssl` options. */
   databaseSsl: false | DatabaseSsl;
+  /** Streaming replicas that serve site reads and searches (DATABASE_REPLICA_URLS). */
+  databaseReplicaUrls: string[];
+  /** A replica further behind the primary than this is skipped. */
+  dbReplicaMaxLagMs: number;
   dataDir: string;
   embeddedPostgresPort: number;
   runMigrations: boolean;
@@ -146,6 +150,8 @@ export function loadConfig(
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL,
+    databaseReplicaUrls: env.DATABASE_REPLICA_URLS ?? [],
+    dbReplicaMaxLagMs: durationToMs(env.DB_REPLICA_MAX_LAG ?? '1s'),
     databaseSsl: databaseSsl(env.DATABASE_SSL, env.DATABASE_SSL_CA, env.DATABASE_URL),
     dataDir: resolve(env.DATA_DIR ?? './data'),
     embeddedPostgresPort: env.EMBEDDED_PG_PORT ?? 0,

@@ -51,6 +51,23 @@ export class Environment {
   @IsPostgresUrl()
   DATABASE_URL?: string;
 
+  /** Streaming replicas for site reads and searches, comma-separated postgres:// URLs. */
+  @IsOptional()
+  @IsPostgresUrl({ each: true })
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((url) => url.trim())
+          .filter((url) => url !== '')
+      : value,
+  )
+  DATABASE_REPLICA_URLS?: string[];
+
+  @IsOptional()
+  @IsDuration()
+  DB_REPLICA_MAX_LAG?: string;
+
   @IsOptional()
   @IsIn(['disable', 'require', 'verify-full'], {
     message: 'DATABASE_SSL must be one of disable, require, verify-full',

@@ -1,3 +1,4 @@
+import type { PoolConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseSsl } from '../config/app-config';
 import { GuardedClient } from './guarded-client';
@@ -55,5 +56,20 @@ export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOpti
           }
         : {}),
     },
+  };
+}
+
+/**
+ * A pg pool's config with the same bounds as the primary's pool (TypeORM builds that one from
+ * buildDataSourceOptions the same way): for the replicas of DATABASE_REPLICA_URLS.
+ */
+export function poolConfigOf(options: DatabaseOptions): PoolConfig {
+  const built = buildDataSourceOptions(options) as Extract<DataSourceOptions, { type: 'postgres' }>;
+  return {
+    connectionString: options.url,
+    max: built.poolSize,
+    application_name: built.applicationName,
+    ...(built.ssl ? { ssl: built.ssl as PoolConfig['ssl'] } : {}),
+    ...(built.extra as PoolConfig),
   };
 }

@@ -1,11 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { buildDataSourceOptions, type DatabaseOptions } from './data-source';
+import { buildDataSourceOptions, poolConfigOf, type DatabaseOptions } from './data-source';
 import { DatabaseStartup } from './database-startup';
+import { ReplicaSet } from './replicas/replica-set';
+import { SessionWritePositions } from './replicas/session-write-positions';
 import { StatementWatchdog } from './statement-watchdog';
 
-/** The pool, the schema brought up to date, the query watchdog. The entities come from the app. */
+/**
+ * The primary's pool, the replicas', the schema brought up to date, the query watchdog. The
+ * entities come from the app.
+ */
 @Module({})
 export class DatabaseModule {
   static forRoot(entities: DatabaseOptions['entities']): DynamicModule {
@@ -22,26 +28,47 @@ export class DatabaseModule {
               );
             }
             return {
-              ...buildDataSourceOptions({
-                url: config.databaseUrl,
-                entities,
-                poolSize: config.dbPoolSize,
-                statementTimeoutMs: config.dbStatementTimeoutMs,
-                connectTimeoutMs: config.dbConnectTimeoutMs,
-                limits: {
-                  lockTimeoutMs: config.dbLockTimeoutMs,
-                  idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs,
-                },
-                keepAliveIdleMs: config.dbKeepAliveIdleMs,
-                ssl: config.databaseSsl,
-              }),
+              ...buildDataSourceOptions(serverOptions(config, config.databaseUrl, entities)),
               retryAttempts: 0,
             };
           },
         }),
       ],
-      providers: [DatabaseStartup, StatementWatchdog],
-      exports: [DatabaseStartup],
+      providers: [
+        DatabaseStartup,
+        StatementWatchdog,
+        SessionWritePositions,
+        {
+          provide: ReplicaSet,
+          inject: [DataSource, AppConfig, SessionWritePositions],
+          useFactory: (dataSource: DataSource, config: AppConfig, writes: SessionWritePositions) =>
+            new ReplicaSet(dataSource, config, writes, (url) =>
+              poolConfigOf(serverOptions(config, url, entities)),
+            ),
+        },
+      ],
+      exports: [DatabaseStartup, ReplicaSet],
     };
   }
+}
+
+/** The bounds of a serving process's connections, to the primary or to a replica. */
+function serverOptions(
+  config: AppConfig,
+  url: string,
+  entities: DatabaseOptions['entities'],
+): DatabaseOptions {
+  return {
+    url,
+    entities,
+    poolSize: config.dbPoolSize,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    limits: {
+      lockTimeoutMs: config.dbLockTimeoutMs,
+      idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs,
+    },
+    keepAliveIdleMs: config.dbKeepAliveIdleMs,
+    ssl: config.databaseSsl,
+  };
 }

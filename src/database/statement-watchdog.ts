@@ -6,6 +6,8 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { ReplicaSet } from './replicas/replica-set';
+import { primaryPool } from './statement';
 
 /** What the watchdog reads of a pg client (private to pg, stable across its 8.x line). */
 interface WatchedClient {
@@ -33,6 +35,7 @@ export class StatementWatchdog implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly replicas: ReplicaSet,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -47,9 +50,10 @@ export class StatementWatchdog implements OnApplicationBootstrap, OnApplicationS
 
   /** Closes the connections whose statement has been running for DB_QUERY_TIMEOUT at `now`. */
   inspect(now: number): void {
-    const pool = (this.dataSource.driver as unknown as { master?: { _clients?: WatchedClient[] } })
-      .master;
-    for (const client of pool?._clients ?? []) {
+    const pools = [primaryPool(this.dataSource), ...this.replicas.pools()] as unknown as Array<
+      { _clients?: WatchedClient[] } | undefined
+    >;
+    for (const client of pools.flatMap((pool) => pool?._clients ?? [])) {
       const statement = client.activeQuery;
       if (!statement) {
         this.seen.delete(client);

@@ -47,27 +47,45 @@ export interface StatementCancellation {
   watch(cancel: () => void): () => void;
 }
 
+export interface StatementOptions {
+  types?: QueryConfig['types'];
+  cancellation?: StatementCancellation;
+  /** Given a DataSource: the pool to run on instead of the primary's (a replica's, ReplicaSet). */
+  pool?: Pool;
+}
+
 export function runStatement<T>(
   database: DataSource | Queryable,
   statement: Statement,
-  options: { types?: QueryConfig['types']; cancellation?: StatementCancellation } = {},
+  options: StatementOptions = {},
 ): Promise<T> {
   const query =
     statement.name === undefined && options.types === undefined
       ? statement.text
       : ({ name: statement.name, text: statement.text, types: options.types } as unknown as string);
   return database instanceof DataSource
-    ? onPool<T>(database, query, statement.values, options.cancellation)
+    ? onPool<T>(
+        database,
+        options.pool ?? primaryPool(database),
+        query,
+        statement.values,
+        options.cancellation,
+      )
     : database.query<T>(query, statement.values);
+}
+
+/** The pg pool TypeORM keeps for the DataSource's database. */
+export function primaryPool(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
 }
 
 async function onPool<T>(
   dataSource: DataSource,
+  pool: Pool,
   query: string,
   values: unknown[],
   cancellation: StatementCancellation | undefined,
 ): Promise<T> {
-  const pool = (dataSource.driver as unknown as { master: Pool }).master;
   dataSource.logger.logQuery(query, values);
   try {
     return (

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { ReplicaSet } from '../database/replicas/replica-set';
 import type { RateTierName } from '../rate-limit/rate-limiter';
 
 /** The node-postgres pool behind TypeORM's postgres driver (not part of TypeORM's types). */
@@ -54,8 +55,19 @@ export class MetricsService {
     reused: this.pageTotals.labels('reused'),
   };
 
-  constructor(dataSource: DataSource) {
+  constructor(dataSource: DataSource, replicas: ReplicaSet) {
     collectDefaultMetrics({ register: this.registry });
+    new Counter({
+      name: 'db_site_reads_total',
+      help: 'Site reads and searches, by the server that answered (a replica of DATABASE_REPLICA_URLS, or the primary)',
+      labelNames: ['server'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.labels('replica').inc(replicas.served.replica);
+        this.labels('primary').inc(replicas.served.primary);
+      },
+    });
     const pool = () => (dataSource.driver as unknown as { master?: PgPoolStats }).master;
     const poolGauge = (name: string, help: string, read: (stats: PgPoolStats) => number) =>
       new Gauge({

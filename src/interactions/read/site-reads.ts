@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { assertSiteRole } from '../../auth/access/access.guard';
 import type { Principal } from '../../auth/access/principal';
+import { isConnectionLoss } from '../../common/errors/connection-loss';
+import { ReplicaSet } from '../../database/replicas/replica-set';
 import { INSTANTS_AS_TEXT, type InstantsAsText } from '../../database/instants-as-text';
 import { runStatement, type Statement, type StatementCancellation } from '../../database/statement';
 import type { SiteRole } from '../../sites/entities/site-membership.entity';
@@ -36,15 +39,51 @@ export class SiteReads {
   constructor(
     private readonly dataSource: DataSource,
     private readonly principals: PrincipalResolver,
+    private readonly replicas: ReplicaSet,
   ) {}
 
-  /** The rows `read` returns for the principal's current site, its timestamps as text. */
+  /**
+   * The rows `read` returns for the principal's current site, its timestamps as text: from a
+   * replica when ReplicaSet offers one for the session, else (or when the replica fails, or has
+   * no such session yet: a login it has not replayed) from the primary.
+   */
   async rows<T>(
     principal: Principal,
     read: (siteId: number) => Statement,
     cancellation?: StatementCancellation,
   ): Promise<Array<InstantsAsText<T>>> {
-    const options = { ...READ_OPTIONS, cancellation };
+    const replica = await this.replicas.replicaFor(principal.sessionId);
+    if (replica !== undefined) {
+      try {
+        const rows = await this.rowsOn<T>(replica.pool, principal, read, cancellation);
+        if (rows !== undefined) {
+          this.replicas.served.replica += 1;
+          return rows;
+        }
+      } catch (error) {
+        if (!replicaFailed(error)) {
+          throw error;
+        }
+        this.replicas.markDown(replica);
+      }
+    }
+    this.replicas.served.primary += 1;
+    const rows = await this.rowsOn<T>(undefined, principal, read, cancellation);
+    if (rows === undefined) {
+      this.principals.forget(principal.sessionId);
+      throw sessionEnded();
+    }
+    return rows;
+  }
+
+  /** The read on `pool` (the primary's when undefined); undefined when the session is not live. */
+  private async rowsOn<T>(
+    pool: Pool | undefined,
+    principal: Principal,
+    read: (siteId: number) => Statement,
+    cancellation: StatementCancellation | undefined,
+  ): Promise<Array<InstantsAsText<T>> | undefined> {
+    const options = { ...READ_OPTIONS, cancellation, pool };
     if (principal.sessionConfirmed) {
       return runStatement<Array<InstantsAsText<T>>>(
         this.dataSource,
@@ -59,8 +98,7 @@ export class SiteReads {
       options,
     );
     if (rows.length === 0) {
-      this.principals.forget(principal.sessionId);
-      throw sessionEnded();
+      return undefined;
     }
     const session: SessionContextRow = {
       current_site_id: rows[0].session_site_id,
@@ -80,6 +118,16 @@ export class SiteReads {
       options,
     );
   }
+}
+
+/**
+ * A replica that lost its connection, or cancelled the read for a conflict with the WAL it
+ * replays (40001): the primary can answer. A statement timeout (57014) is not retried there: the
+ * read would cost the primary as much.
+ */
+function replicaFailed(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown } }).driverError?.code;
+  return code === '40001' || (code !== '57014' && isConnectionLoss(error));
 }
 
 function siteOf(principal: Principal): number {
