@@ -109,6 +109,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads DATABASE_REPLICA_URLS as a list and refuses an entry that is not a postgres URL', () => {
+    expect(loadConfig({})).toMatchObject({ databaseReplicaUrls: [], dbReplicaMaxLagMs: 1_000 });
+    expect(
+      loadConfig({
+        DATABASE_REPLICA_URLS: ' postgres://u:p@replica-1/ims, postgres://u:p@replica-2/ims ',
+        DB_REPLICA_MAX_LAG: '250ms',
+      }),
+    ).toMatchObject({
+      databaseReplicaUrls: ['postgres://u:p@replica-1/ims', 'postgres://u:p@replica-2/ims'],
+      dbReplicaMaxLagMs: 250,
+    });
+    expect(failure({ DATABASE_REPLICA_URLS: 'postgres://u:p@replica-1/ims,replica-2' })).toBe(
+      'DATABASE_REPLICA_URLS must be a URL like postgres://user:password@host:5432/database',
+    );
+  });
+
   it('defaults the rate limits to DESIGN.md §8, counts in memory and ignores X-Forwarded-For', () => {
     expect(loadConfig({})).toMatchObject({
       rateLimits: { auth: 10, search: 60, authenticated: 300, anonymous: 30 },
