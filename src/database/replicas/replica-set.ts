@@ -4,9 +4,10 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { Pool, type PoolConfig } from 'pg';
+import { Pool, type PoolConfig, type QueryConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { GuardedClient } from '../guarded-client';
 import { primaryPool } from '../statement';
 import { parseLsn } from './lsn';
 import { SessionWritePositions } from './session-write-positions';
@@ -20,6 +21,7 @@ export interface Replica {
   /** host:port/database, for logs: never the credentials. */
   readonly name: string;
   readonly pool: Pool;
+  readonly probe: PositionProbe;
   /** The WAL position it had replayed at its last check. */
   replayed?: bigint;
   checkedAt: number;
@@ -41,6 +43,7 @@ export class ReplicaSet implements OnApplicationBootstrap, OnApplicationShutdown
   /** The primary's WAL position over the last DB_REPLICA_MAX_LAG and a bit, oldest first. */
   private readonly primarySamples: Array<{ at: number; lsn: bigint }> = [];
   private samplingPrimary = false;
+  private primaryProbe?: PositionProbe;
   private nextReplica = 0;
   private timer?: NodeJS.Timeout;
   /** Reads served, by where: for /metrics and the benchmark. */
@@ -57,7 +60,14 @@ export class ReplicaSet implements OnApplicationBootstrap, OnApplicationShutdown
       const name = nameOf(url);
       // An idle connection's error is reported here; without a listener it ends the process.
       pool.on('error', (error) => this.logger.warn(`replica ${name}: ${error.message}`));
-      return { name, pool, checkedAt: 0, usable: false, checking: false };
+      return {
+        name,
+        pool,
+        probe: new PositionProbe(pool, 'pg_last_wal_replay_lsn()'),
+        checkedAt: 0,
+        usable: false,
+        checking: false,
+      };
     });
   }
 
@@ -80,7 +90,10 @@ export class ReplicaSet implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await Promise.allSettled(this.replicas.map((replica) => replica.pool.end()));
+    await Promise.allSettled([
+      this.primaryProbe?.close(),
+      ...this.replicas.flatMap((replica) => [replica.probe.close(), replica.pool.end()]),
+    ]);
   }
 
   /** The replica a read of this session may use, or undefined for the primary. */
@@ -138,7 +151,8 @@ export class ReplicaSet implements OnApplicationBootstrap, OnApplicationShutdown
     this.samplingPrimary = true;
     try {
       const at = Date.now();
-      const lsn = await currentLsn(primaryPool(this.dataSource), 'pg_current_wal_lsn()');
+      this.primaryProbe ??= new PositionProbe(primaryPool(this.dataSource), 'pg_current_wal_lsn()');
+      const lsn = await this.primaryProbe.read();
       if (lsn === undefined) {
         return;
       }
@@ -160,7 +174,7 @@ export class ReplicaSet implements OnApplicationBootstrap, OnApplicationShutdown
     }
     replica.checking = true;
     try {
-      const replayed = await currentLsn(replica.pool, 'pg_last_wal_replay_lsn()');
+      const replayed = await replica.probe.read();
       const now = Date.now();
       const usable =
         replayed !== undefined && this.lagOf(replayed, now) <= this.config.dbReplicaMaxLagMs;
@@ -190,14 +204,54 @@ export class ReplicaSet implements OnApplicationBootstrap, OnApplicationShutdown
   }
 }
 
-/** `SELECT <position>` on a connection of `pool`, bounded by a client-side timeout. */
+/** `SELECT <position>` on a connection of `pool`, for a write's position in a request. */
 async function currentLsn(pool: Pool, position: string): Promise<bigint | undefined> {
-  const result = await pool.query<{ lsn: string | null }>({
-    text: `SELECT ${position}::text AS lsn`,
-    query_timeout: 2 * CHECK_STALE_MS,
-  } as never);
+  const result = await pool.query<{ lsn: string | null }>(`SELECT ${position}::text AS lsn`);
   const lsn = result.rows[0]?.lsn;
   return lsn ? parseLsn(lsn) : undefined;
+}
+
+/**
+ * The checks' own connection to one server, outside its pool: while long searches hold every
+ * pooled connection, a check waiting for one would go stale and the replica be skipped for no
+ * fault of its own (the benchmark saw half the slow searches go to the primary that way).
+ * Reconnects after a failure; each check is bounded by a client-side timeout.
+ */
+class PositionProbe {
+  private client?: Promise<GuardedClient>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly position: string,
+  ) {}
+
+  async read(): Promise<bigint | undefined> {
+    try {
+      this.client ??= this.connect();
+      const client = await this.client;
+      const result = await client.query<{ lsn: string | null }>({
+        text: `SELECT ${this.position}::text AS lsn`,
+        query_timeout: 2 * CHECK_STALE_MS,
+      } as QueryConfig);
+      const lsn = result.rows[0]?.lsn;
+      return lsn ? parseLsn(lsn) : undefined;
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.then((connected) => connected.end()).catch(() => undefined);
+  }
+
+  private async connect(): Promise<GuardedClient> {
+    const client = new GuardedClient(this.pool.options);
+    await client.connect();
+    return client;
+  }
 }
 
 function nameOf(url: string): string {
