@@ -17,7 +17,7 @@ import {
   fixed,
   log,
   logIn,
-  pageTotalsOf,
+  productCountersOf,
   productEnv,
   mb,
   positiveInteger,
@@ -30,6 +30,7 @@ import {
   startEmbeddedPostgres,
   startServer,
 } from './server.mjs';
+import { startStreamingReplica } from './replica.mjs';
 
 const HEAP_CAP = '--max-old-space-size=1024';
 const require = createRequire(import.meta.url);
@@ -56,6 +57,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     'no-baseline': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    replica: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -63,7 +65,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   process.stdout
     .write(`usage: npm run bench -- [--rows 10000,100000,1000000] [--duration 10] [--warmup 2]
-                          [--connections 50] [--rounds 1] [--scenarios key,key] [--no-baseline] [--cpu-prof] [--smoke]
+                          [--connections 50] [--rounds 1] [--scenarios key,key] [--no-baseline] [--cpu-prof] [--replica] [--smoke]
 scenarios: ${SCENARIOS.map((scenario) => scenario.key).join(', ')}\n`);
   process.exit(0);
 }
@@ -75,10 +77,18 @@ const options = {
   rounds: positiveInteger(args.rounds),
   baseline: !args['no-baseline'],
   cpuProfile: args['cpu-prof'],
+  replica: args.replica,
   scenarios: args.scenarios
     ? SCENARIOS.filter((scenario) => args.scenarios.split(',').includes(scenario.key))
     : SCENARIOS,
 };
+
+if (options.replica && process.env.DATABASE_URL) {
+  process.stderr.write(
+    '--replica makes its replica of the embedded PostgreSQL: unset DATABASE_URL\n',
+  );
+  process.exit(2);
+}
 
 cleanUpOnSignals();
 
@@ -86,17 +96,23 @@ cleanUpOnSignals();
 let waitForIdleDatabase = () => Promise.resolve();
 
 /**
- * Waits (up to 10 s) until no other backend runs a statement, so that a scenario is not measured
- * while the previous one's work (a cancelled search, autovacuum after the writes) still runs.
+ * Waits (up to 10 s) until no other backend runs a statement (on the primary and, with --replica,
+ * on the replica), so that a scenario is not measured while the previous one's work (a cancelled
+ * search, autovacuum after the writes) still runs.
  */
-async function databaseIdle(client) {
+async function databaseIdle(clients) {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const { rows } = await client.query(
-      `SELECT count(*)::int AS busy FROM pg_stat_activity
-        WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+    const busy = await Promise.all(
+      clients.map(async (client) => {
+        const { rows } = await client.query(
+          `SELECT count(*)::int AS busy FROM pg_stat_activity
+            WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+        );
+        return rows[0].busy;
+      }),
     );
-    if (rows[0].busy === 0) {
+    if (busy.every((count) => count === 0)) {
       return;
     }
     await sleep(100);
@@ -118,6 +134,11 @@ async function benchmarkDatabase(rows) {
   const database = await openDatabase(rows);
   const dataDir = join(BENCH, `.data-${rows}`);
   mkdirSync(dataDir, { recursive: true });
+  const replica = options.replica
+    ? await startStreamingReplica(database.primary, join(BENCH, `.data-${rows}-replica`))
+    : undefined;
+  // The primary's port changes when the replica is made (it is stopped for the copy).
+  const databaseUrl = database.primary?.url() ?? database.url;
 
   const profiling = options.cpuProfile
     ? ['--cpu-prof', '--cpu-prof-dir', join(BENCH, 'results', 'profiles')]
@@ -127,15 +148,23 @@ async function benchmarkDatabase(rows) {
     'product',
     [...profiling, HEAP_CAP, join(ROOT, 'dist/src/main.js')],
     {
-      ...productEnv(database.url, dataDir),
+      ...productEnv(databaseUrl, dataDir),
+      ...(replica ? { DATABASE_REPLICA_URLS: replica.url } : {}),
       // Passed on for experiments with the bound of counted totals (docs/performance.md).
       ...(process.env.TOTAL_LIMIT ? { TOTAL_LIMIT: process.env.TOTAL_LIMIT } : {}),
     },
   );
   const session = await logIn(product.url);
-  const client = new pg.Client({ connectionString: database.url });
+  const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   cleanups.push(() => client.end());
+  const idleClients = [client];
+  if (replica) {
+    const replicaClient = new pg.Client({ connectionString: replica.url });
+    await replicaClient.connect();
+    cleanups.push(() => replicaClient.end());
+    idleClients.push(replicaClient);
+  }
   const { rows: idRows } = await client.query(
     'SELECT id FROM interactions WHERE site_id = $1 ORDER BY random() LIMIT 5000',
     [session.siteId],
@@ -155,10 +184,10 @@ async function benchmarkDatabase(rows) {
     words: bulkWords(),
     deepCursor: (await deep.json()).next_cursor,
   };
-  waitForIdleDatabase = () => databaseIdle(client);
+  waitForIdleDatabase = () => databaseIdle(idleClients);
   const baseline = options.baseline
     ? await startServer('baseline', [...profiling, join(BENCH, 'baseline/server.mjs')], {
-        DATABASE_URL: database.url,
+        DATABASE_URL: databaseUrl,
         SITE_ID: String(session.siteId),
       })
     : undefined;
@@ -179,6 +208,9 @@ async function benchmarkDatabase(rows) {
     rows,
     siteRows: siteRows[0].count,
     database: database.description,
+    replica:
+      replica &&
+      `a streaming replica in bench/.data-${rows}-replica (the product's site reads; the baseline reads the primary)`,
     seedSeconds: database.seedSeconds,
     productReadySeconds: product.readySeconds,
     productIdleRssBytes: product.idleRssBytes,
@@ -196,22 +228,33 @@ async function openDatabase(rows) {
   let url;
   let description;
   let reset;
+  let primary;
   if (process.env.DATABASE_URL) {
     url = await ensureDatabase(process.env.DATABASE_URL, `ims_bench_${rows}`);
     description = `ims_bench_${rows} on DATABASE_URL's server`;
   } else {
     const dataDir = join(BENCH, `.data-${rows}`);
-    let embedded = await startEmbeddedPostgres(dataDir, 0, log);
-    cleanups.push(() => embedded.stop());
-    url = embedded.url;
+    let stopEmbedded;
+    const start = async () => {
+      const embedded = await startEmbeddedPostgres(dataDir, 0, log);
+      stopEmbedded = () => embedded.stop();
+      cleanups.push(stopEmbedded);
+      url = embedded.url;
+      return url;
+    };
+    const stop = async () => {
+      cleanups.splice(cleanups.indexOf(stopEmbedded), 1);
+      await stopEmbedded();
+    };
+    await start();
     description = `embedded PostgreSQL in bench/.data-${rows}`;
     reset = async () => {
-      await cleanups.pop()();
+      await stop();
       rmSync(dataDir, { recursive: true, force: true });
-      embedded = await startEmbeddedPostgres(dataDir, 0, log);
-      cleanups.push(() => embedded.stop());
-      url = embedded.url;
+      await start();
     };
+    // For --replica: stopped and started again around the copy of its data directory.
+    primary = { dir: join(dataDir, 'postgres'), stop, start, url: () => url };
   }
   const found = await bulkContent(url);
   const largestShare = found.interactions > 0 ? (found.largest / found.interactions) * 100 : 0;
@@ -222,7 +265,7 @@ async function openDatabase(rows) {
     Math.abs(largestShare - LARGEST_SITE_PERCENT) < 2
   ) {
     log(`reusing ${description} (${rows} interactions)`);
-    return { url, description, seedSeconds: undefined };
+    return { url, description, seedSeconds: undefined, primary };
   }
   if (found.interactions + found.sites + found.users > 0) {
     if (!reset) {
@@ -238,7 +281,7 @@ async function openDatabase(rows) {
     { interactions: rows, sites: SITES, users: USERS, largestShare: LARGEST_SITE_PERCENT },
     { DATABASE_URL: url },
   );
-  return { url, description, seedSeconds: (Date.now() - started) / 1000 };
+  return { url, description, seedSeconds: (Date.now() - started) / 1000, primary };
 }
 
 async function bulkContent(url) {
@@ -323,6 +366,10 @@ function combineRounds(runs) {
       counted: runs.reduce((sum, run) => sum + run.pageTotals.counted, 0),
       reused: runs.reduce((sum, run) => sum + run.pageTotals.reused, 0),
     },
+    siteReads: runs[0].siteReads && {
+      replica: runs.reduce((sum, run) => sum + run.siteReads.replica, 0),
+      primary: runs.reduce((sum, run) => sum + run.siteReads.primary, 0),
+    },
     rounds: runs,
   };
 }
@@ -393,13 +440,15 @@ async function measure(server, scenario, input, token) {
   if (options.warmup > 0) {
     await load(options.warmup);
   }
-  const totalsBefore = server.name === 'product' ? await pageTotalsOf(server.url) : undefined;
+  const countersBefore =
+    server.name === 'product' ? await productCountersOf(server.url) : undefined;
   const sampler = sampleRss(server.pid);
   const cpuBefore = readCpuSeconds(server.pid);
   const result = await load(options.duration);
   const cpu = cpuSecondsBetween(cpuBefore, readCpuSeconds(server.pid));
   const peakRssBytes = sampler.stop();
-  const totalsAfter = totalsBefore && (await pageTotalsOf(server.url));
+  const countersAfter = countersBefore && (await productCountersOf(server.url));
+  const change = (group, key) => countersAfter[group][key] - countersBefore[group][key];
   const perRequest = (seconds) => (seconds * 1e6) / Math.max(result.requests.total, 1);
   const measured = {
     requestsPerSecond: result.requests.average,
@@ -413,13 +462,18 @@ async function measure(server, scenario, input, token) {
     peakRssBytes,
     serverCpuUs: perRequest(cpu.server),
     postgresCpuUs: perRequest(cpu.postgres),
-    pageTotals: totalsBefore && {
-      counted: totalsAfter.counted - totalsBefore.counted,
-      reused: totalsAfter.reused - totalsBefore.reused,
+    pageTotals: countersBefore && {
+      counted: change('pageTotals', 'counted'),
+      reused: change('pageTotals', 'reused'),
+    },
+    // Site reads and searches answered by the replica and by the primary (db_site_reads_total).
+    siteReads: countersBefore && {
+      replica: change('siteReads', 'replica'),
+      primary: change('siteReads', 'primary'),
     },
   };
   log(
-    `${scenario.key.padEnd(18)} ${server.name.padEnd(8)} ${fixed(measured.requestsPerSecond, 0).padStart(6)} req/s  p50 ${fixed(measured.p50Ms, 1)} ms  p99 ${fixed(measured.p99Ms, 1)} ms  unexpected status ${measured.unexpected}  errors ${measured.errors}  peak RSS ${mb(peakRssBytes)} MB  CPU/request ${cpuPerRequest(measured)}${reuseNote(measured)}`,
+    `${scenario.key.padEnd(18)} ${server.name.padEnd(8)} ${fixed(measured.requestsPerSecond, 0).padStart(6)} req/s  p50 ${fixed(measured.p50Ms, 1)} ms  p99 ${fixed(measured.p99Ms, 1)} ms  unexpected status ${measured.unexpected}  errors ${measured.errors}  peak RSS ${mb(peakRssBytes)} MB  CPU/request ${cpuPerRequest(measured)}${reuseNote(measured)}${replicaNote(measured)}`,
   );
   return measured;
 }
@@ -435,6 +489,26 @@ function reuseNote(measured) {
   return share === undefined ? '' : `  totals reused ${fixed(share * 100, 1)} %`;
 }
 
+/** The share of site reads the replica answered in a run (--replica), for runs that had any. */
+function replicaShare(measured) {
+  const all = (measured.siteReads?.replica ?? 0) + (measured.siteReads?.primary ?? 0);
+  return all === 0 ? undefined : measured.siteReads.replica / all;
+}
+
+function replicaNote(measured) {
+  if (!options.replica || !measured.siteReads) {
+    return '';
+  }
+  const share = replicaShare(measured);
+  return share === undefined ? '  no site reads' : `  replica ${fixed(share * 100, 1)} %`;
+}
+
+/** The replica's share of a scenario's site reads for the table: `—` without any. */
+function replicaCell(measured) {
+  const share = replicaShare(measured);
+  return share === undefined ? '—' : `${fixed(share * 100, 1)} %`;
+}
+
 /** CPU time per answered request: the server process's, then all PostgreSQL processes'. */
 function cpuPerRequest(measured) {
   return `${fixed(measured.serverCpuUs, 0)} + ${fixed(measured.postgresCpuUs, 0)}`;
@@ -446,21 +520,21 @@ async function writeReport(runs) {
   const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ${mb(os.totalmem())} MB RAM, Node ${process.version}, PostgreSQL ${runs[0]?.postgres}`;
   const lines = [
     `Benchmark of ${date.slice(0, 16).replace('T', ' ')} UTC — ${machine}.`,
-    `${options.connections} connections, ${options.rounds > 1 ? `${options.rounds} rounds (product and baseline alternating; medians) of ` : ''}${options.duration} s per scenario after ${options.warmup} s of warm-up. Load average (1 min) at start ${startLoad.toFixed(1)}, at end ${os.loadavg()[0].toFixed(1)}.`,
+    `${options.connections} connections${options.replica ? ', the product reading from one streaming replica (DATABASE_REPLICA_URLS; served by the replica: its share of db_site_reads_total over the measured seconds)' : ''}, ${options.rounds > 1 ? `${options.rounds} rounds (product and baseline alternating; medians) of ` : ''}${options.duration} s per scenario after ${options.warmup} s of warm-up. Load average (1 min) at start ${startLoad.toFixed(1)}, at end ${os.loadavg()[0].toFixed(1)}.`,
     '',
   ];
   for (const run of runs) {
     lines.push(
       `#### ${run.rows.toLocaleString('en-US')} interactions (${SITES} sites, ${run.siteRows.toLocaleString('en-US')} in the benchmarked site, the largest)`,
       '',
-      `Database: ${run.database}${run.seedSeconds === undefined ? ' (reused)' : `, seeded in ${run.seedSeconds.toFixed(1)} s`}. Product start to ready: ${run.productReadySeconds.toFixed(2)} s; idle RSS ${mb(run.productIdleRssBytes)} MB.`,
+      `Database: ${run.database}${run.seedSeconds === undefined ? ' (reused)' : `, seeded in ${run.seedSeconds.toFixed(1)} s`}${run.replica ? `, with ${run.replica}` : ''}. Product start to ready: ${run.productReadySeconds.toFixed(2)} s; idle RSS ${mb(run.productIdleRssBytes)} MB.`,
       '',
-      `| scenario | one client p50 / p99 ms | one-client p99 target ms | req/s at ${options.connections} | p50 ms | p99 ms | unexpected status | peak RSS MB | CPU µs/request: server + PostgreSQL | baseline req/s | baseline p99 ms | baseline CPU µs/request | product / baseline | targets |`,
-      '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
+      `| scenario | one client p50 / p99 ms | one-client p99 target ms | req/s at ${options.connections} |${options.replica ? ' served by the replica |' : ''} p50 ms | p99 ms | unexpected status | peak RSS MB | CPU µs/request: server + PostgreSQL | baseline req/s | baseline p99 ms | baseline CPU µs/request | product / baseline | targets |`,
+      `| --- | --: | --: | --: |${options.replica ? ' --: |' : ''} --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |`,
     );
     for (const { scenario, product, baseline, ratio, oneClient } of run.results) {
       lines.push(
-        `| ${scenario.name} | ${oneClient ? `${fixed(oneClient.p50Ms, 1)} / ${fixed(oneClient.p99Ms, 1)}` : '—'} | ${scenario.oneClientP99Ms ?? '—'} | ${fixed(product.requestsPerSecond, 0)} | ${fixed(product.p50Ms, 1)} | ${fixed(product.p99Ms, 1)} | ${product.unexpected + product.errors} | ${mb(product.peakRssBytes)} | ${cpuPerRequest(product)} | ${baseline ? fixed(baseline.requestsPerSecond, 0) : '—'} | ${baseline ? fixed(baseline.p99Ms, 1) : '—'} | ${baseline ? cpuPerRequest(baseline) : '—'} | ${ratio === undefined ? '—' : `${Math.floor(ratio * 100)} %`} | ${verdict(scenario, product, ratio, oneClient)} |`,
+        `| ${scenario.name} | ${oneClient ? `${fixed(oneClient.p50Ms, 1)} / ${fixed(oneClient.p99Ms, 1)}` : '—'} | ${scenario.oneClientP99Ms ?? '—'} | ${fixed(product.requestsPerSecond, 0)} |${options.replica ? ` ${replicaCell(product)} |` : ''} ${fixed(product.p50Ms, 1)} | ${fixed(product.p99Ms, 1)} | ${product.unexpected + product.errors} | ${mb(product.peakRssBytes)} | ${cpuPerRequest(product)} | ${baseline ? fixed(baseline.requestsPerSecond, 0) : '—'} | ${baseline ? fixed(baseline.p99Ms, 1) : '—'} | ${baseline ? cpuPerRequest(baseline) : '—'} | ${ratio === undefined ? '—' : `${Math.floor(ratio * 100)} %`} | ${verdict(scenario, product, ratio, oneClient)} |`,
       );
     }
     const reused = run.results

@@ -121,8 +121,12 @@ export function seedBulk({ interactions, sites, users, largestShare }, env) {
 /** The token the benchmark gives the product for GET /metrics. */
 export const METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
 
-/** The product's `page_totals_total` so far: totals counted, and reused (PageTotals). */
-export async function pageTotalsOf(url) {
+/**
+ * The product's counters so far that the benchmark reports, from one GET /metrics: `page_totals_total` (totals
+ * counted, and reused: PageTotals) and `db_site_reads_total` (site reads and searches answered by
+ * a replica, and by the primary: ReplicaSet).
+ */
+export async function productCountersOf(url) {
   const response = await globalThis.fetch(`${url}/metrics`, {
     headers: { authorization: `Bearer ${METRICS_TOKEN}` },
   });
@@ -130,13 +134,20 @@ export async function pageTotalsOf(url) {
     throw new Error(`GET /metrics answered ${response.status}`);
   }
   const exposition = await response.text();
-  const value = (outcome) =>
+  const value = (name, label, labelValue) =>
     Number(
-      exposition.match(
-        new RegExp(`^page_totals_total\\{outcome="${outcome}"\\} (\\S+)$`, 'm'),
-      )?.[1] ?? 0,
+      exposition.match(new RegExp(`^${name}\\{${label}="${labelValue}"\\} (\\S+)$`, 'm'))?.[1] ?? 0,
     );
-  return { counted: value('counted'), reused: value('reused') };
+  return {
+    pageTotals: {
+      counted: value('page_totals_total', 'outcome', 'counted'),
+      reused: value('page_totals_total', 'outcome', 'reused'),
+    },
+    siteReads: {
+      replica: value('db_site_reads_total', 'server', 'replica'),
+      primary: value('db_site_reads_total', 'server', 'primary'),
+    },
+  };
 }
 
 export async function startServer(name, argv, env) {
