@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { codeForStatus } from '../errors/error-code';
 import type { AppConfig } from '../../config/app-config';
@@ -29,6 +29,26 @@ export function clientConnectionOptions(config: Pick<AppConfig, 'requestTimeoutM
     },
     clientErrorHandler: answerClientError,
   };
+}
+
+/**
+ * From SIGTERM on, every response closes its connection (`Connection: close`). A gateway keeps
+ * idle connections to each instance (nginx `keepalive`); without this, the connections of the
+ * responses sent while the instance is stopping stay open in its pool, the server's close waits
+ * for them until SHUTDOWN_GRACE_PERIOD gives up (exit code 1), and a request the gateway sends on
+ * one of them meets a server that no longer serves. Closing them during SHUTDOWN_READY_DELAY
+ * also empties the gateway's pool before the listener closes.
+ */
+export function closeConnectionsWhenStopping(
+  fastify: FastifyInstance,
+  isStopping: () => boolean,
+): void {
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (isStopping()) {
+      void reply.header('connection', 'close');
+    }
+    done(null, payload);
+  });
 }
 
 /**
