@@ -182,6 +182,19 @@ describe('the server process', () => {
       expect((await server.exit).code).toBe(0);
     });
 
+    it('closes a kept-alive connection after the response in flight at SIGTERM, and exits 0', async () => {
+      // The client (a gateway's keep-alive pool) would hold the connection open after the
+      // response, and the drain with it until SHUTDOWN_GRACE_PERIOD: exit 1.
+      const server = start({ ...serverEnv(), SHUTDOWN_GRACE_PERIOD: '3s' });
+      const url = new URL(await waitForUrl(server.output));
+      const upload = await openLoginUpload(url, { keepAlive: true });
+      server.child.kill('SIGTERM');
+      const response = await upload.finish();
+      expect(response).toMatch(/^HTTP\/1\.1 200 /);
+      expect(response).toMatch(/\r\nconnection: close\r\n/i);
+      expect((await server.exit).code).toBe(0);
+    });
+
     it('exits 1 once SHUTDOWN_GRACE_PERIOD has passed with a request still running', async () => {
       const server = start({ ...serverEnv(), SHUTDOWN_GRACE_PERIOD: '1s' });
       const url = new URL(await waitForUrl(server.output));
@@ -246,7 +259,10 @@ describe('the server process', () => {
  * A login whose body has not been sent yet. `Expect: 100-continue` makes the server confirm it
  * holds the request before the test goes on, so "in flight" is a fact, not a timing guess.
  */
-async function openLoginUpload(url: URL): Promise<{ finish(): Promise<string>; abandon(): void }> {
+async function openLoginUpload(
+  url: URL,
+  { keepAlive = false } = {},
+): Promise<{ finish(): Promise<string>; abandon(): void }> {
   const body = JSON.stringify({ username: 'alice@example.com', password: 'demo-password-123' });
   const socket = connect(Number(url.port), url.hostname);
   let received = '';
@@ -255,7 +271,7 @@ async function openLoginUpload(url: URL): Promise<{ finish(): Promise<string>; a
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   socket.write(
     `POST /api/v1/auth/login HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+      `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`,
   );
   await new Promise<void>((resolve) => {
     const check = () =>
