@@ -10,11 +10,11 @@ import {
   requestId,
   send,
   TestCluster,
-  until,
   whoServed,
   type AppInstance,
   type Gateway,
 } from '../support/cluster-harness';
+import { until } from '../support/until';
 import { freePort } from '../support/free-port';
 import { awayFromWindowEdge } from '../support/rate-limit-helpers';
 

@@ -11,11 +11,11 @@ import {
   missingClusterTools,
   send,
   TestCluster,
-  until,
   type AccessLogEntry,
   type AppInstance,
   type Gateway,
 } from '../support/cluster-harness';
+import { until } from '../support/until';
 
 /**
  * One of two instances behind the nginx gateway (deploy/nginx/gateway.conf.template) is stopped

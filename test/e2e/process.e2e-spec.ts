@@ -10,6 +10,7 @@ import { runMigrationsLocked } from '../../src/database/migrate';
 import { seedDemoData } from '../../src/database/seeds/demo.seed';
 import { logLines, startServer as start, waitForUrl } from '../support/server-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { until } from '../support/until';
 
 describe('the server process', () => {
   it('exits 1 with one line naming the variable when PORT is not a number', async () => {
@@ -195,6 +196,26 @@ describe('the server process', () => {
       expect((await server.exit).code).toBe(0);
     });
 
+    it('serves a request that arrives while the server closes, instead of a bare 503', async () => {
+      const server = start(serverEnv());
+      const url = new URL(await waitForUrl(server.output));
+      // Headers begun before SIGTERM: the connection is busy, so closing the server keeps it.
+      const socket = connect(Number(url.port), url.hostname);
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(`GET /health/live HTTP/1.1\r\nHost: ${url.host}\r\n`);
+      server.child.kill('SIGTERM');
+      // The listener is closed once new connections are refused: the server is closing.
+      await until(async () => !(await accepts(url)), 'the listener to close');
+      socket.write('\r\n');
+      await closed;
+      expect(received).toMatch(/^HTTP\/1\.1 200 /);
+      expect(received).toMatch(/\r\nconnection: close\r\n/i);
+      expect((await server.exit).code).toBe(0);
+    });
+
     it('exits 1 once SHUTDOWN_GRACE_PERIOD has passed with a request still running', async () => {
       const server = start({ ...serverEnv(), SHUTDOWN_GRACE_PERIOD: '1s' });
       const url = new URL(await waitForUrl(server.output));
@@ -287,4 +308,15 @@ async function openLoginUpload(
     },
     abandon: () => socket.destroy(),
   };
+}
+
+function accepts(url: URL): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(Number(url.port), url.hostname);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
 }

@@ -10,6 +10,7 @@ import type { LoginResponseDto } from '../../src/auth/dto/login.dto';
 import { freePort } from './free-port';
 import { hasRedisServer, RedisServer } from './redis-server';
 import { createTestDatabase, type TestDatabase } from './test-database';
+import { until } from './until';
 
 /**
  * What the tests of test/cluster/ share: compiled instances (`node dist/src/main.js`) on one
@@ -466,18 +467,4 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
     .slice(0, -1) // the last piece is an unfinished line (or empty)
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-export async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

@@ -14,10 +14,15 @@ import { helmetHeaders } from './security-headers';
  * and MAX_CONNECTIONS caps the open connections (beyond it Node closes new ones at once). Node
  * checks the timeout every `connectionsCheckingInterval` (30 s by default, so a 30 s timeout
  * could take a minute): here a quarter of the timeout, between 250 ms and 5 s.
+ *
+ * While the server closes (after SHUTDOWN_READY_DELAY), a request that still arrives, on a
+ * connection accepted just before the listener closed, is served (with `Connection: close`), not
+ * refused with Fastify's bare 503: the database pool closes only after the server, and a gateway
+ * would hand that 503 to the client (nginx retries no 503 here, and never a POST).
  */
 export function clientConnectionOptions(config: Pick<AppConfig, 'requestTimeoutMs'>): Pick<
   FastifyServerOptions,
-  'requestTimeout' | 'clientErrorHandler'
+  'requestTimeout' | 'clientErrorHandler' | 'return503OnClosing'
 > & {
   http: { connectionsCheckingInterval: number; headersTimeout: number };
 } {
@@ -28,6 +33,7 @@ export function clientConnectionOptions(config: Pick<AppConfig, 'requestTimeoutM
       headersTimeout: Math.min(60_000, config.requestTimeoutMs),
     },
     clientErrorHandler: answerClientError,
+    return503OnClosing: false,
   };
 }
 
