@@ -10,6 +10,9 @@ export default defineConfig({
     exclude: configDefaults.exclude,
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
+    // One file at a time: each starts its own PostgreSQL database, Redis, two instances and nginx,
+    // and the instance-loss tests put them under load on a 2-core machine.
+    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     restoreMocks: true,

@@ -7,13 +7,17 @@ import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { toErrorResponse } from './common/errors/error-response';
 import { AppValidationPipe } from './common/errors/validation.pipe';
-import { clientConnectionOptions } from './common/http/client-connections';
+import {
+  clientConnectionOptions,
+  closeConnectionsWhenStopping,
+} from './common/http/client-connections';
 import { useStrictJsonParser } from './common/http/json-body-parser';
 import { REQUEST_ID_HEADER, requestIdOf } from './common/http/request-id';
 import { useRequestLog } from './common/http/request-log';
 import { helmetHeaders } from './common/http/security-headers';
 import { UnknownQueryGuard } from './common/http/unknown-query.guard';
 import type { AppConfig } from './config/app-config';
+import { ShutdownState } from './health/shutdown-state';
 import { MetricsService } from './metrics/metrics.service';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 
@@ -108,6 +112,8 @@ export function setupApp(app: NestFastifyApplication, config: AppConfig): void {
     done();
   });
   useRequestLog(fastify);
+  const shutdown = app.get(ShutdownState);
+  closeConnectionsWhenStopping(fastify, () => shutdown.isShuttingDown);
 
   if (config.corsOrigins.length > 0) {
     app.enableCors({

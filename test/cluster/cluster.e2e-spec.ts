@@ -1,121 +1,58 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoginResponseDto } from '../../src/auth/dto/login.dto';
 import type { ProfileResponseDto } from '../../src/auth/dto/user.dto';
 import type { InteractionListResponseDto } from '../../src/interactions/dto/interaction.dto';
+import {
+  bearer,
+  countBy,
+  DEMO_PASSWORD,
+  loginAt,
+  missingClusterTools,
+  requestId,
+  send,
+  TestCluster,
+  whoServed,
+  type AppInstance,
+  type Gateway,
+} from '../support/cluster-harness';
+import { until } from '../support/until';
 import { freePort } from '../support/free-port';
 import { awayFromWindowEdge } from '../support/rate-limit-helpers';
-import { hasRedisServer, RedisServer } from '../support/redis-server';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /**
  * Two compiled instances (`node dist/src/main.js`) on one PostgreSQL and one Redis, behind a real
  * nginx configured from deploy/nginx/gateway.conf.template: what docker-compose.yml runs, on
- * loopback. `npm run test:cluster` builds first.
+ * loopback (test/support/cluster-harness.ts). `npm run test:cluster` builds first.
  */
-const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
-const GATEWAY_TEMPLATE = join(ROOT, 'deploy', 'nginx', 'gateway.conf.template');
-const NGINX = '/usr/sbin/nginx';
-
-const DEMO_PASSWORD = 'demo-password-123';
 const AUTH_LIMIT = 4;
 const SEARCH_LIMIT = 5;
 const WINDOW_SECONDS = 3600;
 
-const hasNginx = existsSync(NGINX);
-const missing = [hasNginx ? undefined : NGINX, hasRedisServer ? undefined : 'redis-server'].filter(
-  (name): name is string => name !== undefined,
-);
-if (missing.length > 0) {
-  console.warn(
-    `cluster: ${missing.join(' and ')} not installed, so the multi-instance tests are SKIPPED ` +
-      '(apt-get install nginx-light redis-server to run them)',
-  );
-}
+const missing = missingClusterTools();
 
 describe.skipIf(missing.length > 0)('two instances behind the nginx gateway', () => {
-  const started: ManagedProcess[] = [];
-  const tempDirs: string[] = [];
-  let database: TestDatabase | undefined;
-  let redis: RedisServer | undefined;
+  const cluster = new TestCluster();
   let first: AppInstance;
   let second: AppInstance;
   let gateway: Gateway;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    redis = await RedisServer.start();
-    const keys = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    });
     const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      JWT_PRIVATE_KEY: keys.privateKey,
-      JWT_PUBLIC_KEY: keys.publicKey,
-      TRUST_PROXY: '1',
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      SEED_DEMO: 'true',
+      ...(await cluster.startServices()),
       RATE_LIMIT_AUTH: String(AUTH_LIMIT),
       RATE_LIMIT_SEARCH: String(SEARCH_LIMIT),
       RATE_LIMIT_WINDOW: `${WINDOW_SECONDS}s`,
     };
     // Started together: both run the migration check and the demo seed against the same database.
-    first = new AppInstance('first', {
-      ...env,
-      DATA_DIR: await temporaryDir('ims-cluster-first-'),
-    });
-    started.push(first);
-    second = new AppInstance('second', {
-      ...env,
-      DATA_DIR: await temporaryDir('ims-cluster-second-'),
-    });
-    started.push(second);
+    first = await cluster.startInstance('first', env);
+    second = await cluster.startInstance('second', env);
     await Promise.all([first.ready(), second.ready()]);
-    gateway = await startGateway([first.address, second.address]);
+    gateway = await cluster.startGateway([first.address, second.address]);
   });
 
   afterAll(async () => {
     // Everything started is stopped, whatever failed before.
-    await Promise.allSettled(started.map((child) => child.stop()));
-    await redis?.stop();
-    await database?.drop();
-    await Promise.allSettled(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+    await cluster.stopAll();
   });
-
-  async function temporaryDir(prefix: string): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), prefix));
-    tempDirs.push(dir);
-    return dir;
-  }
-
-  /** nginx in the foreground with the repository's template, everything it writes in a temp dir. */
-  async function startGateway(upstreams: [string, string]): Promise<Gateway> {
-    const dir = await temporaryDir('ims-cluster-nginx-');
-    const listen = `127.0.0.1:${await freePort()}`;
-    const snippet = renderTemplate(await readFile(GATEWAY_TEMPLATE, 'utf8'), {
-      GATEWAY_LISTEN: listen,
-      UPSTREAM_1: upstreams[0],
-      UPSTREAM_2: upstreams[1],
-    });
-    await writeFile(join(dir, 'gateway.conf'), snippet);
-    await writeFile(join(dir, 'nginx.conf'), nginxConf(dir));
-    const nginx = new Gateway(`http://${listen}`, dir);
-    started.push(nginx);
-    await nginx.ready();
-    return nginx;
-  }
 
   it('serves one token on both instances, round-robin', async () => {
     const client = clientAddress();
@@ -228,7 +165,7 @@ describe.skipIf(missing.length > 0)('two instances behind the nginx gateway', ()
       };
       return ready.info?.redis?.status === 'up';
     };
-    await redis!.stop();
+    await cluster.redis!.stop();
     try {
       const client = clientAddress();
       const ids = Array.from({ length: AUTH_LIMIT * 2 + 4 }, (_, i) => requestId(`outage-${i}`));
@@ -248,7 +185,7 @@ describe.skipIf(missing.length > 0)('two instances behind the nginx gateway', ()
       expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(4);
       expect(new Set(await whoServed([first, second], ids))).toEqual(new Set(['first', 'second']));
     } finally {
-      await redis!.restart();
+      await cluster.redis!.restart();
     }
     await until(
       async () => (await redisUp(first)) && (await redisUp(second)),
@@ -337,7 +274,7 @@ describe.skipIf(missing.length > 0)('two instances behind the nginx gateway', ()
 
   it('answers 503 in the error envelope, with a request id, when no instance is reachable', async () => {
     // Ports nobody listens on: nginx is refused by both upstreams.
-    const unreachable = await startGateway([
+    const unreachable = await cluster.startGateway([
       `127.0.0.1:${await freePort()}`,
       `127.0.0.1:${await freePort()}`,
     ]);
@@ -354,262 +291,6 @@ describe.skipIf(missing.length > 0)('two instances behind the nginx gateway', ()
   });
 });
 
-// ---- processes ---------------------------------------------------------------------------------
-
-/**
- * A child process whose output is kept (stdout in memory, or in a file when one is given), stopped
- * with SIGTERM (SIGKILL after 10 s).
- */
-class ManagedProcess {
-  protected stdout = '';
-  protected stderr = '';
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
-
-  constructor(
-    readonly name: string,
-    command: string,
-    args: string[],
-    env: Record<string, string>,
-    stdoutFile?: string,
-  ) {
-    const stdoutFd = stdoutFile === undefined ? undefined : openSync(stdoutFile, 'a');
-    const child = spawn(command, args, {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
-    });
-    if (stdoutFd !== undefined) {
-      closeSync(stdoutFd);
-    }
-    this.child = child;
-    child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    // If the test runner dies before afterAll, the child does not outlive it.
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    void this.exited.then(() => process.removeListener('exit', killOnExit));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  output(): string {
-    return `--- ${this.name} stdout ---\n${this.stdout}\n--- ${this.name} stderr ---\n${this.stderr}`;
-  }
-
-  async stop(): Promise<void> {
-    if (!this.running) {
-      return;
-    }
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
-
-/** `node dist/src/main.js`, the way operators start it. */
-class AppInstance extends ManagedProcess {
-  url = '';
-
-  constructor(name: string, env: Record<string, string>) {
-    super(name, process.execPath, [MAIN], env);
-  }
-
-  /** host:port, as nginx's upstream and $upstream_addr write it. */
-  get address(): string {
-    return new URL(this.url).host;
-  }
-
-  async ready(): Promise<void> {
-    await until(
-      () => /listening on (http:\/\/[\d.:]+)/.test(this.stdout) || !this.running,
-      `${this.name} to listen`,
-      60_000,
-    );
-    const match = /listening on (http:\/\/[\d.:]+)/.exec(this.stdout);
-    if (!match) {
-      throw new Error(`${this.name} did not start:\n${this.output()}`);
-    }
-    this.url = match[1];
-  }
-
-  /** The JSON log lines written while serving the request with this id. */
-  logLinesOf(requestId: string): Array<Record<string, unknown>> {
-    return jsonLines(this.stdout).filter(
-      (line) => (line.req as { id?: unknown } | undefined)?.id === requestId,
-    );
-  }
-}
-
-/**
- * /usr/sbin/nginx in the foreground, its pid, logs and temp files in `dir`. Its stdout, where the
- * template sends the access log, is a file there: nginx opens /dev/stdout by name, which a socket
- * (what Node gives a child for 'pipe') cannot be.
- */
-class Gateway extends ManagedProcess {
-  private readonly errorLog: string;
-  private readonly accessLog: string;
-
-  constructor(
-    readonly url: string,
-    dir: string,
-  ) {
-    const args = ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'];
-    super('nginx', NGINX, args, {}, join(dir, 'stdout.log'));
-    this.errorLog = join(dir, 'error.log');
-    this.accessLog = join(dir, 'stdout.log');
-  }
-
-  async ready(): Promise<void> {
-    let answered = false;
-    await until(
-      async () => {
-        if (!this.running) {
-          return true;
-        }
-        answered = await send(this.url, 'GET', '/health/live').then(
-          () => true,
-          () => false,
-        );
-        return answered;
-      },
-      'nginx to accept connections',
-      10_000,
-    );
-    if (!answered) {
-      const errors = await readFile(this.errorLog, 'utf8').catch(() => '');
-      throw new Error(`nginx did not start:\n${this.output()}\n--- error.log ---\n${errors}`);
-    }
-  }
-
-  /** The access-log entry (log_format ims_gateway, on nginx's stdout) of one request id. */
-  accessLogOf(requestId: string): Record<string, unknown> | undefined {
-    return jsonLines(readFileSync(this.accessLog, 'utf8')).find(
-      (line) => line.request_id === requestId,
-    );
-  }
-}
-
-/**
- * The complete nginx.conf around the repository's snippet, as the official image's nginx.conf
- * includes conf.d/*.conf inside `http {}`. Workers run as root when the test does: they must read
- * the temp dir, which only its owner can enter.
- */
-function nginxConf(dir: string): string {
-  return `${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes 1;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} notice;
-events {
-    worker_connections 256;
-}
-http {
-    client_body_temp_path ${join(dir, 'client_body')};
-    proxy_temp_path ${join(dir, 'proxy')};
-    fastcgi_temp_path ${join(dir, 'fastcgi')};
-    uwsgi_temp_path ${join(dir, 'uwsgi')};
-    scgi_temp_path ${join(dir, 'scgi')};
-    access_log ${join(dir, 'access.log')};
-    include ${join(dir, 'gateway.conf')};
-}
-`;
-}
-
-/** envsubst restricted to the given names, as the image's NGINX_ENVSUBST_FILTER does. */
-function renderTemplate(template: string, values: Record<string, string>): string {
-  const rendered = template.replace(/\$\{([A-Z0-9_]+)\}/g, (placeholder, name: string) =>
-    name in values ? values[name] : placeholder,
-  );
-  const left = /\$\{[A-Z0-9_]+\}/.exec(rendered);
-  if (left) {
-    throw new Error(`gateway template: no value for ${left[0]}`);
-  }
-  return rendered;
-}
-
-// ---- HTTP ---------------------------------------------------------------------------------------
-
-interface SendOptions {
-  headers?: Record<string, string>;
-  body?: unknown;
-  /** Loopback source address of the connection: the client address nginx sees. */
-  localAddress?: string;
-  /** Sent as X-Forwarded-For: the client address an instance sees when called directly. */
-  forwardedFor?: string;
-}
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  json<T>(): T;
-  errorCode(): string | undefined;
-}
-
-/** One request on its own connection (so the source address is the one asked for). */
-function send(base: string, method: string, path: string, options: SendOptions = {}) {
-  const url = new URL(path, base);
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const headers: Record<string, string> = { ...options.headers };
-  if (payload !== undefined) {
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(payload));
-  }
-  if (options.forwardedFor) {
-    headers['x-forwarded-for'] = options.forwardedFor;
-  }
-  return new Promise<Reply>((resolve, reject) => {
-    const request = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: `${url.pathname}${url.search}`,
-        method,
-        headers,
-        localAddress: options.localAddress,
-        agent: false,
-        timeout: 15_000,
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          const json = <T>() => JSON.parse(text) as T;
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            json,
-            errorCode: () => json<{ error?: { code?: string } }>().error?.code,
-          });
-        });
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`${method} ${url.href} timed out`)));
-    request.on('error', reject);
-    request.end(payload);
-  });
-}
-
-async function loginAt(
-  base: string,
-  username: string,
-  options: Pick<SendOptions, 'localAddress' | 'forwardedFor'>,
-): Promise<LoginResponseDto> {
-  const response = await send(base, 'POST', '/api/v1/auth/login', {
-    body: { username, password: DEMO_PASSWORD },
-    ...options,
-  });
-  expect(response.status).toBe(200);
-  return response.json<LoginResponseDto>();
-}
-
-function bearer(token: string): Record<string, string> {
-  return { authorization: `Bearer ${token}` };
-}
-
 // ---- helpers -----------------------------------------------------------------------------------
 
 let addressCount = 0;
@@ -624,57 +305,4 @@ function clientAddress(): string {
 function forwardedAddress(): string {
   addressCount += 1;
   return `203.0.113.${(addressCount % 250) + 1}`;
-}
-
-function requestId(label: string): string {
-  return `cluster-${label}-${randomBytes(6).toString('hex')}`;
-}
-
-/**
- * The name of the instance that logged each request id. An instance logs a request just after
- * answering it, so this waits (briefly) for every id to show up; an id logged twice is an error.
- */
-async function whoServed(instances: AppInstance[], ids: string[]): Promise<string[]> {
-  const servedBy = () =>
-    ids.map((id) => instances.filter((instance) => instance.logLinesOf(id).length > 0));
-  await until(
-    () => servedBy().every((serving) => serving.length > 0),
-    'every request id in an instance log',
-  );
-  return servedBy().map((serving, index) => {
-    if (serving.length !== 1) {
-      throw new Error(`request ${ids[index]} was logged by ${serving.length} instances`);
-    }
-    return serving[0].name;
-  });
-}
-
-function countBy(names: string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const name of names) {
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-  }
-  return counts;
-}
-
-function jsonLines(text: string): Array<Record<string, unknown>> {
-  return text
-    .split('\n')
-    .slice(0, -1) // the last piece is an unfinished line (or empty)
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

@@ -11,6 +11,7 @@ import { runMigrationsLocked } from '../../src/database/migrate';
 import { seedDemoData } from '../../src/seeds/demo.seed';
 import { logLines, startServer as start, waitForUrl } from '../support/server-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { until } from '../support/until';
 
 describe('the server process', () => {
   it('exits 1 with one line naming the variable when PORT is not a number', async () => {
@@ -183,6 +184,39 @@ describe('the server process', () => {
       expect((await server.exit).code).toBe(0);
     });
 
+    it('closes a kept-alive connection after the response in flight at SIGTERM, and exits 0', async () => {
+      // The client (a gateway's keep-alive pool) would hold the connection open after the
+      // response, and the drain with it until SHUTDOWN_GRACE_PERIOD: exit 1.
+      const server = start({ ...serverEnv(), SHUTDOWN_GRACE_PERIOD: '3s' });
+      const url = new URL(await waitForUrl(server.output));
+      const upload = await openLoginUpload(url, { keepAlive: true });
+      server.child.kill('SIGTERM');
+      const response = await upload.finish();
+      expect(response).toMatch(/^HTTP\/1\.1 200 /);
+      expect(response).toMatch(/\r\nconnection: close\r\n/i);
+      expect((await server.exit).code).toBe(0);
+    });
+
+    it('serves a request that arrives while the server closes, instead of a bare 503', async () => {
+      const server = start(serverEnv());
+      const url = new URL(await waitForUrl(server.output));
+      // Headers begun before SIGTERM: the connection is busy, so closing the server keeps it.
+      const socket = connect(Number(url.port), url.hostname);
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(`GET /health/live HTTP/1.1\r\nHost: ${url.host}\r\n`);
+      server.child.kill('SIGTERM');
+      // The listener is closed once new connections are refused: the server is closing.
+      await until(async () => !(await accepts(url)), 'the listener to close');
+      socket.write('\r\n');
+      await closed;
+      expect(received).toMatch(/^HTTP\/1\.1 200 /);
+      expect(received).toMatch(/\r\nconnection: close\r\n/i);
+      expect((await server.exit).code).toBe(0);
+    });
+
     it('exits 1 once SHUTDOWN_GRACE_PERIOD has passed with a request still running', async () => {
       const server = start({ ...serverEnv(), SHUTDOWN_GRACE_PERIOD: '1s' });
       const url = new URL(await waitForUrl(server.output));
@@ -247,7 +281,10 @@ describe('the server process', () => {
  * A login whose body has not been sent yet. `Expect: 100-continue` makes the server confirm it
  * holds the request before the test goes on, so "in flight" is a fact, not a timing guess.
  */
-async function openLoginUpload(url: URL): Promise<{ finish(): Promise<string>; abandon(): void }> {
+async function openLoginUpload(
+  url: URL,
+  { keepAlive = false } = {},
+): Promise<{ finish(): Promise<string>; abandon(): void }> {
   const body = JSON.stringify({ username: 'alice@example.com', password: 'demo-password-123' });
   const socket = connect(Number(url.port), url.hostname);
   let received = '';
@@ -256,7 +293,7 @@ async function openLoginUpload(url: URL): Promise<{ finish(): Promise<string>; a
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   socket.write(
     `POST /api/v1/auth/login HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+      `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`,
   );
   await new Promise<void>((resolve) => {
     const check = () =>
@@ -272,4 +309,15 @@ async function openLoginUpload(url: URL): Promise<{ finish(): Promise<string>; a
     },
     abandon: () => socket.destroy(),
   };
+}
+
+function accepts(url: URL): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(Number(url.port), url.hostname);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
 }

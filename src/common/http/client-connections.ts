@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { codeForStatus } from '../errors/error-code';
 import type { AppConfig } from '../../config/app-config';
@@ -14,10 +14,15 @@ import { helmetHeaders } from './security-headers';
  * and MAX_CONNECTIONS caps the open connections (beyond it Node closes new ones at once). Node
  * checks the timeout every `connectionsCheckingInterval` (30 s by default, so a 30 s timeout
  * could take a minute): here a quarter of the timeout, between 250 ms and 5 s.
+ *
+ * While the server closes (after SHUTDOWN_READY_DELAY), a request that still arrives, on a
+ * connection accepted just before the listener closed, is served (with `Connection: close`), not
+ * refused with Fastify's bare 503: the database pool closes only after the server, and a gateway
+ * would hand that 503 to the client (nginx retries no 503 here, and never a POST).
  */
 export function clientConnectionOptions(config: Pick<AppConfig, 'requestTimeoutMs'>): Pick<
   FastifyServerOptions,
-  'requestTimeout' | 'clientErrorHandler'
+  'requestTimeout' | 'clientErrorHandler' | 'return503OnClosing'
 > & {
   http: { connectionsCheckingInterval: number; headersTimeout: number };
 } {
@@ -28,7 +33,28 @@ export function clientConnectionOptions(config: Pick<AppConfig, 'requestTimeoutM
       headersTimeout: Math.min(60_000, config.requestTimeoutMs),
     },
     clientErrorHandler: answerClientError,
+    return503OnClosing: false,
   };
+}
+
+/**
+ * From SIGTERM on, every response closes its connection (`Connection: close`). A gateway keeps
+ * idle connections to each instance (nginx `keepalive`); without this, the connections of the
+ * responses sent while the instance is stopping stay open in its pool, the server's close waits
+ * for them until SHUTDOWN_GRACE_PERIOD gives up (exit code 1), and a request the gateway sends on
+ * one of them meets a server that no longer serves. Closing them during SHUTDOWN_READY_DELAY
+ * also empties the gateway's pool before the listener closes.
+ */
+export function closeConnectionsWhenStopping(
+  fastify: FastifyInstance,
+  isStopping: () => boolean,
+): void {
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (isStopping()) {
+      void reply.header('connection', 'close');
+    }
+    done(null, payload);
+  });
 }
 
 /**
