@@ -22,6 +22,12 @@ export class AppConfig {
   dataDir: string;
   embeddedPostgresPort: number;
   runMigrations: boolean;
+  /**
+   * false (DB_PREPARED_STATEMENTS) for a pooler in transaction mode that cannot carry a named
+   * prepared statement from one transaction to the next (PgBouncer before 1.21): every statement
+   * then goes unnamed.
+   */
+  dbPreparedStatements: boolean;
   dbPoolSize: number;
   /** PostgreSQL cancels a statement running longer (the request then fails with 503). */
   dbStatementTimeoutMs: number;
@@ -150,6 +156,7 @@ export function loadConfig(
     dataDir: resolve(env.DATA_DIR ?? './data'),
     embeddedPostgresPort: env.EMBEDDED_PG_PORT ?? 0,
     runMigrations: env.DB_MIGRATE ?? true,
+    dbPreparedStatements: env.DB_PREPARED_STATEMENTS ?? true,
     dbPoolSize: env.DB_POOL_SIZE ?? 10,
     dbStatementTimeoutMs: statementTimeoutMs,
     dbSearchTimeoutMs: boundedDuration('DB_SEARCH_TIMEOUT', env.DB_SEARCH_TIMEOUT ?? '10s'),

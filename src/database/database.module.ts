@@ -26,6 +26,7 @@ export class DatabaseModule {
                 url: config.databaseUrl,
                 entities,
                 poolSize: config.dbPoolSize,
+                preparedStatements: config.dbPreparedStatements,
                 statementTimeoutMs: config.dbStatementTimeoutMs,
                 connectTimeoutMs: config.dbConnectTimeoutMs,
                 limits: {
