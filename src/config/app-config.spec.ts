@@ -91,6 +91,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('refuses DB_PREPARED_STATEMENTS=false with migrations at start: a transaction pooler keeps no session lock', () => {
+    expect(failure({ DB_PREPARED_STATEMENTS: 'false' })).toBe(
+      'DB_PREPARED_STATEMENTS=false (a pooler in transaction mode) requires DB_MIGRATE=false: migrations hold a session lock, which such a pooler does not keep; run the migrate job over a direct connection',
+    );
+    // The migrate job itself connects directly and ignores both settings.
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: 'false' }, 'job').dbPreparedStatements).toBe(false);
+  });
+
   it('names the variable and the expected form for each wrong value', () => {
     expect(failure({ PORT: 'abc' })).toBe('PORT must be an integer between 0 and 65535');
     expect(failure({ PORT: '70000' })).toBe('PORT must be an integer between 0 and 65535');

@@ -138,6 +138,13 @@ export function loadConfig(
       'RATE_LIMIT_WINDOW must be a whole number of seconds, like 60s or 1m',
     );
   }
+  if (role === 'server' && env.DB_PREPARED_STATEMENTS === false && env.DB_MIGRATE !== false) {
+    // The migration lock and the migrate session's SETs would land on whichever server
+    // connection the pooler hands out, and stay there for other clients.
+    throw new ConfigurationError(
+      'DB_PREPARED_STATEMENTS=false (a pooler in transaction mode) requires DB_MIGRATE=false: migrations hold a session lock, which such a pooler does not keep; run the migrate job over a direct connection',
+    );
+  }
   const production = env.NODE_ENV === 'production';
   const statementTimeoutMs = boundedDuration(
     'DB_STATEMENT_TIMEOUT',
