@@ -22,15 +22,18 @@ type QueryImplementation = (
   callback?: unknown,
 ) => unknown;
 
-const namedQuery = GuardedClient.prototype.query as unknown as QueryImplementation;
-
 // On the prototype, not as a method: no single method signature matches all of pg's overloads.
 (UnnamedStatementsClient.prototype as unknown as { query: QueryImplementation }).query = function (
   config,
   values,
   callback,
 ) {
-  return namedQuery.call(this, unnamed(config), values, callback);
+  return (GuardedClient.prototype.query as unknown as QueryImplementation).call(
+    this,
+    unnamed(config),
+    values,
+    callback,
+  );
 };
 
 function unnamed<Config>(config: Config): Config {
