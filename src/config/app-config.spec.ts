@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       port: 3000,
       databaseUrl: undefined,
       runMigrations: true,
+      dbPreparedStatements: true,
       seedDemo: true,
       accessTokenTtlMs: 30 * 60_000,
       refreshTokenTtlMs: 7 * 24 * 3_600_000,
@@ -77,6 +78,7 @@ describe('loadConfig', () => {
       ACCESS_TOKEN_TTL: '15m',
       REFRESH_TOKEN_TTL: '12h',
       DB_MIGRATE: 'false',
+      DB_PREPARED_STATEMENTS: 'false',
       CORS_ORIGINS: 'https://a.example,https://b.example',
     });
     expect(config).toMatchObject({
@@ -84,8 +86,17 @@ describe('loadConfig', () => {
       accessTokenTtlMs: 15 * 60_000,
       refreshTokenTtlMs: 12 * 3_600_000,
       runMigrations: false,
+      dbPreparedStatements: false,
       corsOrigins: ['https://a.example', 'https://b.example'],
     });
+  });
+
+  it('refuses DB_PREPARED_STATEMENTS=false with migrations at start: a transaction pooler keeps no session lock', () => {
+    expect(failure({ DB_PREPARED_STATEMENTS: 'false' })).toBe(
+      'DB_PREPARED_STATEMENTS=false (a pooler in transaction mode) requires DB_MIGRATE=false: migrations hold a session lock, which such a pooler does not keep; run the migrate job over a direct connection',
+    );
+    // The migrate job itself connects directly and ignores both settings.
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: 'false' }, 'job').dbPreparedStatements).toBe(false);
   });
 
   it('names the variable and the expected form for each wrong value', () => {
@@ -95,6 +106,9 @@ describe('loadConfig', () => {
       'ACCESS_TOKEN_TTL must be a duration like 30m, 12h or 7d',
     );
     expect(failure({ DB_MIGRATE: 'yes' })).toBe('DB_MIGRATE must be true or false');
+    expect(failure({ DB_PREPARED_STATEMENTS: 'off' })).toBe(
+      'DB_PREPARED_STATEMENTS must be true or false',
+    );
     expect(failure({ DATABASE_URL: 'mysql://x' })).toBe(
       'DATABASE_URL must be a URL like postgres://user:password@host:5432/database',
     );

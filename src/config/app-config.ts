@@ -26,6 +26,12 @@ export class AppConfig {
   dataDir: string;
   embeddedPostgresPort: number;
   runMigrations: boolean;
+  /**
+   * false (DB_PREPARED_STATEMENTS) for a pooler in transaction mode that cannot carry a named
+   * prepared statement from one transaction to the next (PgBouncer before 1.21): every statement
+   * then goes unnamed.
+   */
+  dbPreparedStatements: boolean;
   dbPoolSize: number;
   /** PostgreSQL cancels a statement running longer (the request then fails with 503). */
   dbStatementTimeoutMs: number;
@@ -136,6 +142,13 @@ export function loadConfig(
       'RATE_LIMIT_WINDOW must be a whole number of seconds, like 60s or 1m',
     );
   }
+  if (role === 'server' && env.DB_PREPARED_STATEMENTS === false && env.DB_MIGRATE !== false) {
+    // The migration lock and the migrate session's SETs would land on whichever server
+    // connection the pooler hands out, and stay there for other clients.
+    throw new ConfigurationError(
+      'DB_PREPARED_STATEMENTS=false (a pooler in transaction mode) requires DB_MIGRATE=false: migrations hold a session lock, which such a pooler does not keep; run the migrate job over a direct connection',
+    );
+  }
   const production = env.NODE_ENV === 'production';
   const statementTimeoutMs = boundedDuration(
     'DB_STATEMENT_TIMEOUT',
@@ -156,6 +169,7 @@ export function loadConfig(
     dataDir: resolve(env.DATA_DIR ?? './data'),
     embeddedPostgresPort: env.EMBEDDED_PG_PORT ?? 0,
     runMigrations: env.DB_MIGRATE ?? true,
+    dbPreparedStatements: env.DB_PREPARED_STATEMENTS ?? true,
     dbPoolSize: env.DB_POOL_SIZE ?? 10,
     dbStatementTimeoutMs: statementTimeoutMs,
     dbSearchTimeoutMs: boundedDuration('DB_SEARCH_TIMEOUT', env.DB_SEARCH_TIMEOUT ?? '10s'),

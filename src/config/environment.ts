@@ -95,6 +95,11 @@ export class Environment {
   DB_MIGRATE?: boolean;
 
   @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'DB_PREPARED_STATEMENTS must be true or false' })
+  DB_PREPARED_STATEMENTS?: boolean;
+
+  @IsOptional()
   @Transform(toInteger)
   @IsInt({ message: 'DB_POOL_SIZE must be an integer between 1 and 200' })
   @Min(1, { message: 'DB_POOL_SIZE must be an integer between 1 and 200' })

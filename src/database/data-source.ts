@@ -3,12 +3,15 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseSsl } from '../config/app-config';
 import { GuardedClient } from './guarded-client';
 import { MIGRATIONS } from './migrations';
+import { UnnamedStatementsClient } from './unnamed-statements-client';
 
 export interface DatabaseOptions {
   url: string;
   /** The application's entities (src/entities.ts): the database layer does not know the features. */
   entities: NonNullable<DataSourceOptions['entities']>;
   poolSize?: number;
+  /** false (DB_PREPARED_STATEMENTS): every statement unnamed, for a pooler in transaction mode. */
+  preparedStatements?: boolean;
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
   /** The bounds of a serving process (AppConfig); the CLI's long jobs go without them. */
@@ -43,7 +46,7 @@ export function buildDataSourceOptions(options: DatabaseOptions): DataSourceOpti
     applicationName: options.applicationName ?? 'interaction-api',
     ...(options.ssl ? { ssl: options.ssl } : {}),
     extra: {
-      Client: GuardedClient,
+      Client: options.preparedStatements === false ? UnnamedStatementsClient : GuardedClient,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
       statement_timeout: options.statementTimeoutMs ?? 15_000,

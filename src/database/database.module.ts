@@ -62,6 +62,7 @@ function serverOptions(
     url,
     entities,
     poolSize: config.dbPoolSize,
+    preparedStatements: config.dbPreparedStatements,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     connectTimeoutMs: config.dbConnectTimeoutMs,
     limits: {

@@ -7,7 +7,8 @@ import { GuardedClient } from './guarded-client';
  * One SQL statement with positional parameters. With a `name`, PostgreSQL parses it once per
  * connection and may keep its plan (a named prepared statement): give one only to statements
  * whose best plan does not depend on the values (a lookup by key, a site's newest rows), never to
- * a search whose plan depends on how rare its term is.
+ * a search whose plan depends on how rare its term is. With DB_PREPARED_STATEMENTS=false (a pooler
+ * in transaction mode) the pool's client drops every name (unnamed-statements-client.ts).
  */
 export interface Statement {
   name?: string;
