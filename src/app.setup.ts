@@ -20,6 +20,8 @@ import type { AppConfig } from './config/app-config';
 import { ShutdownState } from './health/shutdown-state';
 import { MetricsService } from './metrics/metrics.service';
 import { buildOpenApiDocument } from './openapi/openapi-document';
+import { noteWritesForReplicas } from './auth/access/read-your-writes';
+import { ReplicaSet } from './database/replicas/replica-set';
 
 const EXPOSED_HEADERS = [
   'X-Request-Id',
@@ -114,6 +116,7 @@ export function setupApp(app: NestFastifyApplication, config: AppConfig): void {
   useRequestLog(fastify);
   const shutdown = app.get(ShutdownState);
   closeConnectionsWhenStopping(fastify, () => shutdown.isShuttingDown);
+  noteWritesForReplicas(fastify, app.get(ReplicaSet));
 
   if (config.corsOrigins.length > 0) {
     app.enableCors({

@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessGuard } from './access/access.guard';
-import { ReadYourWritesInterceptor } from './access/read-your-writes.interceptor';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { AppConfig } from '../config/app-config';
@@ -44,7 +43,6 @@ import { TokenService } from './token.service';
     // policy, which reuses the principal the rate-limit guard resolved.
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AccessGuard },
-    { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
     AuthService,
     SessionsService,
     PasswordResetService,
