@@ -34,7 +34,7 @@ import { SUCCESS, SuccessDto } from '../common/http/success.dto';
 import { InteractionListResponseDto, InteractionResponseDto } from './dto/interaction.dto';
 import { InteractionInputDto, InteractionPatchDto } from './dto/interaction-input.dto';
 import { ListInteractionsQueryDto } from './dto/list-interactions-query.dto';
-import { ETAG_SCHEMA, INT64_ID } from '../openapi/schema-types';
+import { ETAG_SCHEMA, INT64_ID } from '../common/openapi/schema-types';
 import { InteractionsService, type VersionedInteraction } from './interactions.service';
 
 const ETAG_HEADER = {

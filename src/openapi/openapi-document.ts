@@ -10,7 +10,7 @@ import { errorCodesIn, errorExample } from '../common/errors/api-error-responses
 import { addRateLimitHeaders } from '../rate-limit/rate-limit.decorators';
 import { sortKeys } from '../common/json/sort-keys';
 import { DEFAULT_INTERACTION_TYPES } from '../config/app-config';
-import { INTERACTION_TYPE_SCHEMA } from './schema-types';
+import { INTERACTION_TYPE_SCHEMA } from '../common/openapi/schema-types';
 
 const DESCRIPTION = `Record and search interactions (meetings, calls, e-mails…) across sites.
 

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/access/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { DEFAULT_INTERACTION_TYPES } from '../config/app-config';
-import { INTERACTION_TYPE_SCHEMA } from '../openapi/schema-types';
+import { INTERACTION_TYPE_SCHEMA } from '../common/openapi/schema-types';
 import { RateTier } from '../rate-limit/rate-limit.decorators';
 import { AdvancedSearchDto } from './dto/advanced-search.dto';
 import { DateRangeQueryDto, LimitQueryDto, TextSearchQueryDto } from './dto/search-query.dto';

@@ -5,7 +5,7 @@ import type { Principal } from '../auth/access/principal';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { IdParamPipe } from '../common/http/id-param.pipe';
 import { SiteResponseDto, SitesResponseDto, SitesWithRoleResponseDto } from './dto/site.dto';
-import { INT32_ID } from '../openapi/schema-types';
+import { INT32_ID } from '../common/openapi/schema-types';
 import { SitesService } from './sites.service';
 
 @ApiTags('Sites')

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
-import { UTC_TIMESTAMP } from '../../openapi/schema-types';
+import { UTC_TIMESTAMP } from '../../common/openapi/schema-types';
 import { UserDto } from './user.dto';
 
 export class LoginDto {

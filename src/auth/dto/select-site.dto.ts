@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
-import { INT32_ID } from '../../openapi/schema-types';
+import { INT32_ID } from '../../common/openapi/schema-types';
 
 export class SelectSiteDto {
   @ApiProperty({ ...INT32_ID, example: 2 })

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { INT32_ID } from '../../openapi/schema-types';
+import { INT32_ID } from '../../common/openapi/schema-types';
 
 export class UserDto {
   @ApiProperty({ ...INT32_ID, example: 123 })

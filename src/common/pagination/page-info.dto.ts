@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { INT32_COUNT } from '../../openapi/schema-types';
+import { INT32_COUNT } from '../openapi/schema-types';
 import { MAX_CURSOR_LENGTH, MAX_PAGE, MAX_PAGE_SIZE } from './page-query.dto';
 
 /** The pagination fields every list response carries beside its items. */

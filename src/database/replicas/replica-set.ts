@@ -79,11 +79,13 @@ export class ReplicaSet implements OnApplicationBootstrap, OnApplicationShutdown
     return this.replicas.length > 0;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     if (!this.enabled) {
       return;
     }
-    await this.check();
+    // Not awaited: a replica that does not answer must not hold up the start; reads go to the
+    // primary until a check has found a replica usable.
+    void this.check();
     this.timer = setInterval(() => void this.check(), CHECK_INTERVAL_MS);
     this.timer.unref();
   }

@@ -2,7 +2,10 @@ import { ApiHideProperty, ApiProperty, ApiPropertyOptional, PartialType } from '
 import { Transform, type TransformFnParams } from 'class-transformer';
 import { Allow, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { DEFAULT_INTERACTION_TYPES } from '../../config/app-config';
-import { INPUT_DATETIME_MAX_LENGTH, INTERACTION_TYPE_SCHEMA } from '../../openapi/schema-types';
+import {
+  INPUT_DATETIME_MAX_LENGTH,
+  INTERACTION_TYPE_SCHEMA,
+} from '../../common/openapi/schema-types';
 import { ISO_DATETIME } from '../interaction-time';
 
 const trim = ({ value }: TransformFnParams): unknown =>

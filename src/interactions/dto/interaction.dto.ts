@@ -3,7 +3,7 @@ import { PageInfoDto } from '../../common/pagination/page-info.dto';
 import { MAX_PAGE_SIZE } from '../../common/pagination/page-query.dto';
 import { toIsoSeconds } from '../../common/http/iso-time';
 import type { InstantsAsText } from '../../database/instants-as-text';
-import { INT32_ID, INT64_ID, UTC_TIMESTAMP } from '../../openapi/schema-types';
+import { INT32_ID, INT64_ID, UTC_TIMESTAMP } from '../../common/openapi/schema-types';
 import type { InteractionRow } from '../read/interaction-row';
 
 export class InteractionDto {

@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto, toQueryInteger } from '../../common/pagination/page-query.dto';
 import { SearchTermField } from '../../interactions/dto/search-term.field';
-import { INPUT_DATETIME_MAX_LENGTH } from '../../openapi/schema-types';
+import { INPUT_DATETIME_MAX_LENGTH } from '../../common/openapi/schema-types';
 
 const DATE_OR_DATETIME =
   /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { INT32_ID } from '../../openapi/schema-types';
+import { INT32_ID } from '../../common/openapi/schema-types';
 import { SITE_ROLES, type SiteRole } from '../entities/site-membership.entity';
 import type { Site } from '../entities/site.entity';
 
