@@ -5,6 +5,13 @@ import { freePort } from './free-port';
 export const hasRedisServer =
   spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
+/** PEM files of the server's certificate, its key and the CA that signed it. */
+export interface RedisTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
 /** A throwaway redis-server on 127.0.0.1 and a free port, without persistence. */
 export class RedisServer {
   private child?: ChildProcess;
@@ -12,16 +19,20 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     private readonly password?: string,
+    private readonly tls?: RedisTls,
   ) {}
 
   get url(): string {
     const credentials = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
-    return `redis://${credentials}127.0.0.1:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://${credentials}127.0.0.1:${this.port}`;
   }
 
-  /** With `password`, the server requires it (`requirepass`) and `url` carries it. */
-  static async start(options: { password?: string } = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), options.password);
+  /**
+   * With `password`, the server requires it (`requirepass`) and `url` carries it. With `tls`, it
+   * accepts TLS only (no plain port), presenting that certificate, and `url` is `rediss://`.
+   */
+  static async start(options: { password?: string; tls?: RedisTls } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.password, options.tls);
     await server.restart();
     return server;
   }
@@ -31,8 +42,17 @@ export class RedisServer {
     const child = spawn(
       'redis-server',
       [
-        ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        ...(this.tls
+          ? ['--port', '0', '--tls-port', String(this.port)]
+          : ['--port', String(this.port)]),
+        ...['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
         ...(this.password === undefined ? [] : ['--requirepass', this.password]),
+        ...(this.tls
+          ? [
+              ...['--tls-cert-file', this.tls.certFile, '--tls-key-file', this.tls.keyFile],
+              ...['--tls-ca-cert-file', this.tls.caFile, '--tls-auth-clients', 'no'],
+            ]
+          : []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
