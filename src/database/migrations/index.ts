@@ -7,6 +7,7 @@ import { CoverPeriodIndex1795624000000 } from './1795624000000-cover-period-inde
 import { SiteScopedTrigramIndexes1795625000000 } from './1795625000000-site-scoped-trigram-indexes';
 import { SiteLastChange1795626000000 } from './1795626000000-site-last-change';
 import { SmallTrigramPendingLists1795627000000 } from './1795627000000-small-trigram-pending-lists';
+import { HistoryAndTrash1795628000000 } from './1795628000000-history-and-trash';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so that the app, the CLI and
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   SiteScopedTrigramIndexes1795625000000,
   SiteLastChange1795626000000,
   SmallTrigramPendingLists1795627000000,
+  HistoryAndTrash1795628000000,
 ];

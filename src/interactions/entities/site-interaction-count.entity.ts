@@ -28,4 +28,8 @@ export class SiteInteractionCount {
    */
   @Column({ name: 'last_change', type: 'bigint' })
   lastChange: string;
+
+  /** The site's last change-feed position handed out (migration history-and-trash). */
+  @Column({ name: 'feed_seq', type: 'bigint', default: 0 })
+  feedSeq: string;
 }
