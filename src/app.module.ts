@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { loggerParams } from './common/http/logging';
 import type { AppConfig } from './config/app-config';
@@ -29,6 +30,7 @@ export class AppModule {
         SitesModule,
         InteractionsModule,
         SearchModule,
+        AuditModule,
       ],
     };
   }

@@ -70,6 +70,8 @@ export interface AuditEvent {
   origin: RequestOrigin;
   siteId: number | null;
   target: { type: 'interaction' | 'user' | 'session' | 'site'; id: string } | null;
+  /** The interaction's version this change produced (or, deleted, the version it had). */
+  version?: number;
   changes?: FieldChanges | null;
 }
 
@@ -81,6 +83,7 @@ const COLUMNS: Array<[string, string, (event: AuditEvent) => unknown]> = [
   ['site_id', 'int4', (event) => event.siteId],
   ['target_type', 'text', (event) => event.target?.type ?? null],
   ['target_id', 'text', (event) => event.target?.id ?? null],
+  ['target_version', 'int4', (event) => event.version ?? null],
   ['changes', 'jsonb', (event) => (event.changes ? JSON.stringify(event.changes) : null)],
   ['request_id', 'text', (event) => event.origin.requestId],
   ['ip', 'text', (event) => event.origin.ip],

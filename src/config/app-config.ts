@@ -23,6 +23,10 @@ export class AppConfig {
   databaseReplicaUrls: string[];
   /** A replica further behind the primary than this is skipped. */
   dbReplicaMaxLagMs: number;
+  /** Deleted interactions are purged from the trash this long after their deletion. */
+  trashRetentionMs: number;
+  /** How often each instance tries to purge (one at a time does: TrashRetention). */
+  trashPurgeIntervalMs: number;
   dataDir: string;
   embeddedPostgresPort: number;
   runMigrations: boolean;
@@ -165,6 +169,8 @@ export function loadConfig(
     databaseUrl: env.DATABASE_URL,
     databaseReplicaUrls: env.DATABASE_REPLICA_URLS ?? [],
     dbReplicaMaxLagMs: durationToMs(env.DB_REPLICA_MAX_LAG ?? '1s'),
+    trashRetentionMs: durationToMs(env.TRASH_RETENTION ?? '30d'),
+    trashPurgeIntervalMs: durationToMs(env.TRASH_PURGE_INTERVAL ?? '1h'),
     databaseSsl: databaseSsl(env.DATABASE_SSL, env.DATABASE_SSL_CA, env.DATABASE_URL),
     dataDir: resolve(env.DATA_DIR ?? './data'),
     embeddedPostgresPort: env.EMBEDDED_PG_PORT ?? 0,

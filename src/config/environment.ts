@@ -235,6 +235,14 @@ export class Environment {
   SHUTDOWN_GRACE_PERIOD?: string;
 
   @IsOptional()
+  @IsDuration()
+  TRASH_RETENTION?: string;
+
+  @IsOptional()
+  @IsDuration()
+  TRASH_PURGE_INTERVAL?: string;
+
+  @IsOptional()
   @IsDuration(
     { message: 'SHUTDOWN_READY_DELAY must be a duration like 5s (0s: drain at once)' },
     { allowZero: true },

@@ -1,8 +1,10 @@
 /**
  * The SQL of `POST /interactions`, written out as the reads are (read/interaction-sql.ts): one
- * statement that returns the new row in the reads' shape.
+ * statement that inserts the row, appends its `interaction.created` event with the next place in
+ * the site's change feed, and returns the new row in the reads' shape.
  */
 
+import type { AuditActor, RequestOrigin } from '../audit/audit-event';
 import type { Statement } from '../database/statement';
 import type { InteractionFields } from './interaction-fields';
 import {
@@ -31,19 +33,43 @@ const INSERTED: Array<keyof NewInteractionRow> = [
 
 const COLUMN_OF = new Map(COLUMN_PROPERTIES.map(([column, property]) => [property, column]));
 
+const EVENT_VALUES = INSERTED.length + 1;
+
+// The feed's place is taken on the site's counter row, as feedEventsStatement does (audit-event.ts);
+// the row's `version` is 1 and its site is $1.
 const INSERT_TEXT =
-  `INSERT INTO "interactions" AS "${ROW_ALIAS}" ` +
+  `WITH "created" AS (INSERT INTO "interactions" AS "${ROW_ALIAS}" ` +
   `(${INSERTED.map((property) => `"${COLUMN_OF.get(property)}"`).join(', ')}) ` +
-  `VALUES (${INSERTED.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING ${SELECT_COLUMNS}`;
+  `VALUES (${INSERTED.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING ${SELECT_COLUMNS}), ` +
+  `"seq" AS (INSERT INTO "site_interaction_counts" ("site_id", "interactions", "last_change", "feed_seq") ` +
+  `VALUES ($1, 0, pg_current_xact_id()::text::bigint, 1) ON CONFLICT ("site_id") ` +
+  `DO UPDATE SET "feed_seq" = "site_interaction_counts"."feed_seq" + 1 RETURNING "feed_seq"), ` +
+  `"event" AS (INSERT INTO "audit_events" ("action", "actor_type", "actor_id", "site_id", "target_type", ` +
+  `"target_id", "target_version", "request_id", "ip", "feed_seq") ` +
+  `SELECT 'interaction.created', $${EVENT_VALUES}, $${EVENT_VALUES + 1}, $1, 'interaction', ` +
+  `"created"."id"::text, "created"."version", $${EVENT_VALUES + 2}, $${EVENT_VALUES + 3}, "seq"."feed_seq" ` +
+  `FROM "created", "seq") ` +
+  `SELECT * FROM "created"`;
 
 /**
- * `POST /interactions`: the new row, as the reads return it, in one statement. TypeORM's save
- * wrapped it in a transaction and read the row again afterwards: four round trips for one.
+ * `POST /interactions`: the new row, as the reads return it, and its event, in one statement:
+ * TypeORM's save wrapped it in a transaction and read the row again afterwards, and a transaction
+ * for the event would add two round trips more.
  */
-export function insertStatement(row: NewInteractionRow): Statement {
+export function insertStatement(
+  row: NewInteractionRow,
+  actor: AuditActor,
+  origin: RequestOrigin,
+): Statement {
   return {
     name: 'interaction_insert',
     text: INSERT_TEXT,
-    values: INSERTED.map((property) => row[property]),
+    values: [
+      ...INSERTED.map((property) => row[property]),
+      actor.type,
+      actor.id,
+      origin.requestId,
+      origin.ip,
+    ],
   };
 }

@@ -23,6 +23,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import type { RequestOrigin } from '../audit/audit-event';
+import { Origin } from '../audit/request-origin.decorator';
 import { ClientGone, clientGoneWatch, type ClientGoneWatch } from '../common/http/client-gone';
 import { Authenticated, CurrentPrincipal, SiteRead } from '../auth/access/access.decorators';
 import type { Principal } from '../auth/access/principal';
@@ -132,12 +134,13 @@ export class InteractionsController {
     @CurrentPrincipal() principal: Principal,
     @Body() body: InteractionInputDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Origin() origin: RequestOrigin,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<InteractionResponseDto> {
     if (idempotencyKey !== undefined) {
       IdempotencyService.assertKeyFormat(idempotencyKey);
     }
-    const created = await this.interactions.create(principal, body, idempotencyKey);
+    const created = await this.interactions.create(principal, body, origin, idempotencyKey);
     void reply.status(201).header('ETag', created.etag);
     if (created.replayed) {
       void reply.header('Idempotent-Replayed', 'true');
@@ -197,9 +200,10 @@ export class InteractionsController {
     @Param('id', INTERACTION_ID) id: number,
     @Body() body: InteractionInputDto,
     @Headers('if-match') ifMatch: string | undefined,
+    @Origin() origin: RequestOrigin,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<InteractionResponseDto> {
-    return withEtag(reply, await this.interactions.replace(principal, id, body, ifMatch));
+    return withEtag(reply, await this.interactions.replace(principal, id, body, origin, ifMatch));
   }
 
   @Patch(':id')
@@ -215,9 +219,10 @@ export class InteractionsController {
     @Param('id', INTERACTION_ID) id: number,
     @Body() body: InteractionPatchDto,
     @Headers('if-match') ifMatch: string | undefined,
+    @Origin() origin: RequestOrigin,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<InteractionResponseDto> {
-    return withEtag(reply, await this.interactions.patch(principal, id, body, ifMatch));
+    return withEtag(reply, await this.interactions.patch(principal, id, body, origin, ifMatch));
   }
 
   @Delete(':id')
@@ -225,19 +230,21 @@ export class InteractionsController {
   @HttpCode(200)
   @ApiOperation({
     operationId: 'interactions_delete',
-    summary: 'Delete an interaction',
-    description: 'Members may delete the interactions they created; managers any in the site.',
+    summary: 'Move an interaction to the trash',
+    description:
+      'Members may delete the interactions they created; managers any in the site. The record leaves every read, search, total, export and the change feed (which records the deletion), and can be restored from the trash until TRASH_RETENTION has passed.',
   })
   @ID_PARAM
   @IF_MATCH
-  @ApiOkResponse({ type: SuccessDto, description: 'The interaction is deleted' })
+  @ApiOkResponse({ type: SuccessDto, description: 'The interaction is in the trash' })
   @ApiErrorResponses(400, NOT_FOUND, PRECONDITION_FAILED)
   async remove(
     @CurrentPrincipal() principal: Principal,
     @Param('id', INTERACTION_ID) id: number,
     @Headers('if-match') ifMatch: string | undefined,
+    @Origin() origin: RequestOrigin,
   ): Promise<SuccessDto> {
-    await this.interactions.remove(principal, id, ifMatch);
+    await this.interactions.remove(principal, id, origin, ifMatch);
     return SUCCESS;
   }
 }

@@ -10,10 +10,15 @@ import { InteractionReads } from './read/interaction-reads';
 import { PageCursors } from './read/page-cursor';
 import { PageTotals } from './read/page-totals';
 import { SiteReads } from './read/site-reads';
+import { HistoryController } from './history/history.controller';
+import { HistoryService } from './history/history.service';
+import { TrashController } from './trash/trash.controller';
+import { TrashRetention } from './trash/trash-retention';
+import { TrashService } from './trash/trash.service';
 
 @Module({
   imports: [AuthModule, TypeOrmModule.forFeature([Interaction])],
-  controllers: [InteractionsController],
+  controllers: [InteractionsController, TrashController, HistoryController],
   providers: [
     InteractionsService,
     InteractionFieldRules,
@@ -22,6 +27,9 @@ import { SiteReads } from './read/site-reads';
     PageCursors,
     PageTotals,
     SiteReads,
+    TrashService,
+    TrashRetention,
+    HistoryService,
   ],
   exports: [InteractionFieldRules, InteractionReads],
 })

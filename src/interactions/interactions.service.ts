@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/access/principal';
-import { ApiError } from '../common/errors/api-error';
-import { ErrorCode } from '../common/errors/error-code';
 import { assertIfMatch, etagOf } from '../common/http/etag';
-import type { InstantsAsText } from '../database/instants-as-text';
+import { toIsoSeconds } from '../common/http/iso-time';
 import { IdempotencyService, type StoredResponse } from './idempotency.service';
 import { pageInfo, toPageRequest } from '../common/pagination/page-query.dto';
 import { runStatement, type StatementCancellation } from '../database/statement';
@@ -21,18 +19,27 @@ import { insertStatement } from './interaction-insert';
 import { textSearchPage, type InteractionRow } from './read/interaction-sql';
 import { InteractionReads } from './read/interaction-reads';
 
-/** An interaction as the API returns it, with the ETag of that version. */
-export interface VersionedInteraction {
-  interaction: InteractionDto;
-  etag: string;
-}
+export type { VersionedInteraction };
+import { COLUMN_PROPERTIES } from './read/interaction-row';
+import { moveToTrashStatement } from './trash/trash-sql';
+import {
+  assertCanModify,
+  interactionEvent,
+  notFound,
+  siteOf,
+  versioned,
+  type VersionedInteraction,
+} from './interaction-access';
+import {
+  appendAuditEvents,
+  userActor,
+  type FieldChanges,
+  type RequestOrigin,
+} from '../audit/audit-event';
 
 export interface CreatedInteraction extends VersionedInteraction {
   replayed: boolean;
 }
-
-/** A principal whose guard guaranteed a current site and a role on it. */
-type SitePrincipal = Principal & { currentSiteId: number };
 
 @Injectable()
 export class InteractionsService {
@@ -80,15 +87,19 @@ export class InteractionsService {
   async create(
     principal: Principal,
     input: InteractionInputDto,
+    origin: RequestOrigin,
     idempotencyKey?: string,
   ): Promise<CreatedInteraction> {
     const fields = this.rules.fromInput(input);
     const insert = async (manager: EntityManager): Promise<StoredResponse> => {
-      const created = await this.insert(manager, principal, fields);
+      const created = await this.insert(manager, principal, fields, origin);
       return { status: 201, body: { interaction: created.interaction }, etag: created.etag };
     };
     if (idempotencyKey === undefined) {
-      return { ...(await this.insert(this.dataSource, principal, fields)), replayed: false };
+      return {
+        ...(await this.insert(this.dataSource, principal, fields, origin)),
+        replayed: false,
+      };
     }
     const fingerprint = IdempotencyService.fingerprint({ site_id: siteOf(principal), body: input });
     const outcome = await this.idempotency.execute(
@@ -109,26 +120,42 @@ export class InteractionsService {
     principal: Principal,
     id: number,
     input: InteractionInputDto,
+    origin: RequestOrigin,
     ifMatch?: string,
   ): Promise<VersionedInteraction> {
-    return this.modify(principal, id, ifMatch, () => this.rules.fromInput(input));
+    return this.modify(principal, id, origin, ifMatch, () => this.rules.fromInput(input));
   }
 
   patch(
     principal: Principal,
     id: number,
     patch: InteractionPatchDto,
+    origin: RequestOrigin,
     ifMatch?: string,
   ): Promise<VersionedInteraction> {
-    return this.modify(principal, id, ifMatch, (current) => this.rules.fromPatch(patch, current));
+    return this.modify(principal, id, origin, ifMatch, (current) =>
+      this.rules.fromPatch(patch, current),
+    );
   }
 
-  async remove(principal: Principal, id: number, ifMatch?: string): Promise<void> {
+  /** Moves the interaction to the trash (DESIGN.md §10), whence it can be restored. */
+  async remove(
+    principal: Principal,
+    id: number,
+    origin: RequestOrigin,
+    ifMatch?: string,
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const current = await this.findInSite(manager, principal, id, { lock: true });
       assertCanModify(principal, current);
       assertIfMatch(ifMatch, etagOf(current.id, current.version));
-      await manager.delete(Interaction, { id: current.id });
+      await runStatement(
+        manager,
+        moveToTrashStatement(siteOf(principal), current.id, principal.userId),
+      );
+      await appendAuditEvents(manager, [
+        interactionEvent('interaction.deleted', principal, origin, current),
+      ]);
     });
   }
 
@@ -139,6 +166,7 @@ export class InteractionsService {
   private async modify(
     principal: Principal,
     id: number,
+    origin: RequestOrigin,
     ifMatch: string | undefined,
     resolveFields: (current: Interaction) => InteractionFields,
   ): Promise<VersionedInteraction> {
@@ -155,7 +183,17 @@ export class InteractionsService {
         { id: current.id },
         { ...fields, version: () => 'version + 1' },
       );
-      return versioned(await manager.findOneByOrFail(Interaction, { id: current.id }));
+      const updated = await manager.findOneByOrFail(Interaction, { id: current.id });
+      await appendAuditEvents(manager, [
+        interactionEvent(
+          'interaction.updated',
+          principal,
+          origin,
+          updated,
+          changesOf(current, fields),
+        ),
+      ]);
+      return versioned(updated);
     });
   }
 
@@ -163,10 +201,15 @@ export class InteractionsService {
     database: DataSource | EntityManager,
     principal: Principal,
     fields: InteractionFields,
+    origin: RequestOrigin,
   ): Promise<VersionedInteraction> {
     const [row] = await runStatement<InteractionRow[]>(
       database,
-      insertStatement({ ...fields, siteId: siteOf(principal), createdBy: principal.userId }),
+      insertStatement(
+        { ...fields, siteId: siteOf(principal), createdBy: principal.userId },
+        userActor(principal.userId),
+        origin,
+      ),
     );
     return versioned(row);
   }
@@ -189,40 +232,33 @@ export class InteractionsService {
   }
 }
 
-function notFound(id: number): ApiError {
-  return new ApiError(ErrorCode.NOT_FOUND, `Interaction ${id} not found`);
-}
-
-function siteOf(principal: Principal): number {
-  return (principal as SitePrincipal).currentSiteId;
-}
-
-/** Members change only what they created; managers change anything in their site. */
-function assertCanModify(principal: Principal, record: Interaction): void {
-  if (principal.role === 'manager') {
-    return;
-  }
-  if (principal.role === 'member' && record.createdBy === principal.userId) {
-    return;
-  }
-  throw new ApiError(
-    ErrorCode.FORBIDDEN,
-    principal.role === 'member'
-      ? 'Members may change only the interactions they created'
-      : 'Your role on this site does not allow changes',
-  );
+function sameValue(before: unknown, after: unknown): boolean {
+  return before instanceof Date && after instanceof Date
+    ? before.getTime() === after.getTime()
+    : before === after;
 }
 
 function unchanged(current: Interaction, fields: InteractionFields): boolean {
-  return (Object.keys(fields) as Array<keyof InteractionFields>).every((field) => {
-    const before = current[field];
-    const after = fields[field];
-    return before instanceof Date && after instanceof Date
-      ? before.getTime() === after.getTime()
-      : before === after;
-  });
+  return (Object.keys(fields) as Array<keyof InteractionFields>).every((field) =>
+    sameValue(current[field], fields[field]),
+  );
 }
 
-function versioned(row: InteractionRow | InstantsAsText<InteractionRow>): VersionedInteraction {
-  return { interaction: toInteractionDto(row), etag: etagOf(row.id, row.version) };
+const API_NAME = new Map<string, string>(
+  COLUMN_PROPERTIES.map(([column, property]) => [property, column]),
+);
+
+/** The fields an update changes, by API name, with their values before and after. */
+function changesOf(current: Interaction, fields: InteractionFields): FieldChanges {
+  const changes: FieldChanges = {};
+  for (const field of Object.keys(fields) as Array<keyof InteractionFields>) {
+    if (!sameValue(current[field], fields[field])) {
+      changes[API_NAME.get(field) ?? field] = [wireValue(current[field]), wireValue(fields[field])];
+    }
+  }
+  return changes;
+}
+
+function wireValue(value: unknown): unknown {
+  return value instanceof Date ? toIsoSeconds(value) : value;
 }

@@ -32,7 +32,7 @@ export class HistoryAndTrash1795628000000 implements MigrationInterface {
         "action" character varying(64) NOT NULL,
         "actor_type" character varying(16) NOT NULL, "actor_id" character varying(64),
         "site_id" integer, "target_type" character varying(32), "target_id" character varying(64),
-        "changes" jsonb, "request_id" character varying(128), "ip" character varying(64),
+        "target_version" integer, "changes" jsonb, "request_id" character varying(128), "ip" character varying(64),
         "feed_seq" bigint,
         CONSTRAINT "audit_events_pkey" PRIMARY KEY ("id"),
         CONSTRAINT "audit_events_actor_type_check" CHECK ("actor_type" IN ('user', 'api_key', 'system')))`,

@@ -113,13 +113,13 @@ export class InteractionReads {
     );
   }
 
-  /** The rows `read` returns (a window without a total: upcoming, recent). */
-  window(
+  /** The rows `read` returns (a window without a total: upcoming, recent, the change feed). */
+  window<Row = InteractionRow>(
     principal: Principal,
     read: (siteId: number) => Statement,
     clientGone?: StatementCancellation,
-  ): Promise<Array<InstantsAsText<InteractionRow>>> {
-    return this.siteReads.rows<InteractionRow>(principal, read, clientGone);
+  ): Promise<Array<InstantsAsText<Row>>> {
+    return this.siteReads.rows<Row>(principal, read, clientGone);
   }
 
   /**
