@@ -58,10 +58,10 @@ export class TrashRetention implements OnApplicationBootstrap, OnApplicationShut
     try {
       const purged = await this.purgeExpired();
       if (purged > 0) {
-        this.logger.log({ purged }, 'Purged expired interactions from the trash');
+        this.logger.log(`purged ${purged} expired interaction(s) from the trash`);
       }
     } catch (error) {
-      this.logger.warn({ err: error }, 'Trash purge failed; it will run again');
+      this.logger.warn(`trash purge failed, it runs again later: ${(error as Error).message}`);
     }
   }
 
