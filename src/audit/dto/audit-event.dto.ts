@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import {
   MAX_CURSOR_LENGTH,
@@ -6,7 +6,7 @@ import {
   PageCursorField,
   PageSizeField,
 } from '../../common/pagination/page-query.dto';
-import { INT32_ID, INT64_ID } from '../../common/openapi/schema-types';
+import { INT32_ID, INT64_ID, nullableRef } from '../../common/openapi/schema-types';
 import { AUDIT_ACTIONS, type ActorType, type AuditAction } from '../audit-event';
 
 /** An instant as the audit trail gives it: UTC with milliseconds, so events of one second order. */
@@ -38,13 +38,15 @@ export class AuditTargetDto {
   @ApiProperty({ type: 'string', maxLength: 64, example: '25' }) id: string;
 }
 
+@ApiExtraModels(AuditTargetDto)
 export class AuditEventDto {
   @ApiProperty({ ...INT64_ID, example: 901 }) id: number;
   @ApiProperty(AUDIT_TIMESTAMP) occurred_at: string;
   @ApiProperty({ enum: AUDIT_ACTIONS, example: 'interaction.updated' }) action: AuditAction;
   @ApiProperty({ type: AuditActorDto }) actor: AuditActorDto;
   @ApiProperty({ ...INT32_ID, nullable: true, example: 2 }) site_id: number | null;
-  @ApiProperty({ type: AuditTargetDto, nullable: true }) target: AuditTargetDto | null;
+  @ApiProperty(nullableRef(AuditTargetDto))
+  target: AuditTargetDto | null;
   @ApiProperty({
     type: 'object',
     nullable: true,

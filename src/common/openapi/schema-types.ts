@@ -1,3 +1,5 @@
+import { getSchemaPath } from '@nestjs/swagger';
+
 /**
  * OpenAPI fragments shared by the DTOs, so a kind of value (an id, a timestamp) is described the
  * same way everywhere and carries the bounds the lint (OWASP API4) asks for.
@@ -48,3 +50,18 @@ export const ETAG_SCHEMA = {
   pattern: '^"\\d+\\.\\d+"$',
   example: '"25.1"',
 } as const;
+
+/**
+ * A property that holds `model` or null. OpenAPI 3.0 has no nullable `$ref`: `nullable` needs a
+ * `type` beside it, and a `$ref` ignores its siblings. Its own idiom for null is this enum.
+ */
+export function nullableRef(model: string | (abstract new (...args: never[]) => unknown)): {
+  oneOf: Array<Record<string, unknown>>;
+} {
+  return {
+    oneOf: [
+      { $ref: getSchemaPath(model as string) },
+      { type: 'object', nullable: true, enum: [null] },
+    ],
+  };
+}

@@ -1,8 +1,13 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { toQueryInteger } from '../../../common/pagination/page-query.dto';
-import { INT32_COUNT, INT64_ID, UTC_TIMESTAMP } from '../../../common/openapi/schema-types';
+import {
+  INT32_COUNT,
+  INT64_ID,
+  UTC_TIMESTAMP,
+  nullableRef,
+} from '../../../common/openapi/schema-types';
 import { InteractionDto } from '../../dto/interaction.dto';
 
 export const MAX_CHANGES = 1_000;
@@ -40,6 +45,7 @@ export class ChangeFeedQueryDto {
   limit?: number;
 }
 
+@ApiExtraModels(InteractionDto)
 export class InteractionChangeDto {
   @ApiProperty({ ...INT64_ID, example: 25, description: 'The interaction changed' }) id: number;
   @ApiProperty({ enum: CHANGE_ACTIONS, example: 'updated' }) action: ChangeAction;
@@ -52,8 +58,7 @@ export class InteractionChangeDto {
   version: number;
   @ApiProperty({ ...UTC_TIMESTAMP, example: '2026-12-07T10:15:30Z' }) occurred_at: string;
   @ApiProperty({
-    type: InteractionDto,
-    nullable: true,
+    ...nullableRef(InteractionDto),
     description:
       'The record as it is now (it may be a later version than this change made); null once it is deleted',
   })
