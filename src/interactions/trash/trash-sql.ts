@@ -97,10 +97,12 @@ export function trashPageStatement(
 export function purgeStatement(retentionMs: number, batch: number): Statement {
   return {
     name: 'interactions_trash_purge',
+    // A SELECT around the DELETE: TypeORM returns a DELETE's rows with its row count, as a pair.
     text:
-      `DELETE FROM "interactions_trash" WHERE "id" IN (SELECT "id" FROM "interactions_trash" ` +
+      `WITH "gone" AS (DELETE FROM "interactions_trash" WHERE "id" IN (SELECT "id" FROM "interactions_trash" ` +
       `WHERE "deleted_at" < now() - make_interval(secs => $1::double precision / 1000) ` +
-      `ORDER BY "deleted_at" LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING "id", "site_id" AS "siteId", "version"`,
+      `ORDER BY "deleted_at" LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING "id", "site_id", "version") ` +
+      `SELECT "id", "site_id" AS "siteId", "version" FROM "gone" ORDER BY "id"`,
     values: [retentionMs, batch],
   };
 }
