@@ -3,6 +3,8 @@ import type { User } from '../../src/auth/entities/user.entity';
 import type { Site } from '../../src/sites/entities/site.entity';
 import { makeInteraction, makeSite, makeUser } from '../support/factories';
 import { EXAMPLE_INTERACTION, sessionIn } from '../support/interaction-helpers';
+import { runStatement } from '../../src/database/statement';
+import { moveToTrashStatement } from '../../src/interactions/trash/trash-sql';
 import { listRoutes } from '../support/routes';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -112,6 +114,39 @@ const RULES: Record<string, Rule> = {
       },
     ]),
   ),
+  'TrashController.list': {
+    method: 'GET',
+    path: '/api/v1/interactions/trash',
+    // The outsider lists the trash of their own site.
+    expected: { anonymous: 401, outsider: 200, viewer: 403, member: 200, manager: 200 },
+  },
+  'TrashController.restore': {
+    method: 'POST',
+    path: '/api/v1/interactions/{trashed}/restore',
+    expected: {
+      own: { anonymous: 401, outsider: 404, viewer: 403, member: 200, manager: 200 },
+      other: { anonymous: 401, outsider: 404, viewer: 403, member: 403, manager: 200 },
+    },
+  },
+  'HistoryController.recordHistory': {
+    method: 'GET',
+    path: '/api/v1/interactions/{record}/history',
+    expected: {
+      own: { anonymous: 401, outsider: 404, viewer: 200, member: 200, manager: 200 },
+      other: { anonymous: 401, outsider: 404, viewer: 200, member: 200, manager: 200 },
+    },
+  },
+  'HistoryController.changes': {
+    method: 'GET',
+    path: '/api/v1/interactions/changes',
+    expected: SITE_READERS,
+  },
+  'AuditController.list': {
+    method: 'GET',
+    path: '/api/v1/audit',
+    // The outsider manages their own site and reads its trail.
+    expected: { anonymous: 401, outsider: 200, viewer: 403, member: 403, manager: 200 },
+  },
   'SearchController.text': {
     method: 'GET',
     path: '/api/v1/search/interactions?query=xyz',
@@ -204,13 +239,20 @@ describe('authorization matrix: every endpoint × caller × record owner', () =>
 
   const call = async (rule: Rule, caller: Caller, owner?: Owner) => {
     let path = rule.path.replace('{site}', String(site.id));
-    if (path.includes('{record}')) {
+    const recordPlaceholder = ['{record}', '{trashed}'].find((key) => path.includes(key));
+    if (recordPlaceholder !== undefined) {
       const creator =
         owner === 'own' && caller !== 'anonymous' && caller !== 'outsider'
           ? users[caller]
           : colleague;
       const record = await makeInteraction(testApp.dataSource, { site, user: creator });
-      path = path.replace('{record}', record.id);
+      if (recordPlaceholder === '{trashed}') {
+        await runStatement(
+          testApp.dataSource,
+          moveToTrashStatement(site.id, record.id, creator.id),
+        );
+      }
+      path = path.replace(recordPlaceholder, record.id);
     }
     const body = JSON.parse(
       JSON.stringify(rule.body ?? null).replace('"{site}"', String(site.id)),

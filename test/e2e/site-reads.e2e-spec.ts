@@ -66,6 +66,7 @@ describe('session checks inside site reads', () => {
       new Set([
         'InteractionsController.list',
         'InteractionsController.get',
+        'HistoryController.changes',
         'SearchController.text',
         'SearchController.advanced',
         'SearchController.dateRange',
