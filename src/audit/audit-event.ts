@@ -110,6 +110,25 @@ export function auditStatement(events: AuditEvent[]): Statement {
 }
 
 /**
+ * Runs `change` (a data-modifying statement with RETURNING, its parameters numbered from $1) and
+ * appends `events` in the same statement, only when the change returned a row: the change and its
+ * record commit together without the two extra round trips of a transaction (logout, site
+ * selection).
+ */
+export function auditedChangeStatement(change: Statement, events: AuditEvent[]): Statement {
+  const offset = change.values.length;
+  const unnested = COLUMNS.map(([, type], index) => `$${offset + index + 1}::${type}[]`).join(', ');
+  return {
+    text:
+      `WITH "change" AS (${change.text}) ` +
+      `INSERT INTO "audit_events" (${COLUMN_LIST}) ` +
+      `SELECT ${SELECTED} FROM unnest(${unnested}) AS "e"(${COLUMN_ALIASES}) ` +
+      `WHERE EXISTS (SELECT 1 FROM "change")`,
+    values: [...change.values, ...columnValues(events)],
+  };
+}
+
+/**
  * Appends the changes of one site's interactions, in order, each with the next place in the
  * site's change feed. The feed's counter is `site_interaction_counts.feed_seq`; the statement
  * takes the row's lock (or creates the row), which the change's own trigger takes too, so it is

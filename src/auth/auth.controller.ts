@@ -2,6 +2,8 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Public } from './access/access.decorators';
 import type { Principal } from './access/principal';
+import type { RequestOrigin } from '../audit/audit-event';
+import { Origin } from '../audit/request-origin.decorator';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { RateTier } from '../rate-limit/rate-limit.decorators';
 import { SUCCESS, SuccessDto } from '../common/http/success.dto';
@@ -38,8 +40,8 @@ export class AuthController {
     description: 'Access token, refresh token and the user (with current_site_id)',
   })
   @ApiErrorResponses([401, 'Wrong username or password (INVALID_CREDENTIALS)'], 422)
-  login(@Body() body: LoginDto): Promise<LoginResponseDto> {
-    return this.auth.login(body.username, body.password);
+  login(@Body() body: LoginDto, @Origin() origin: RequestOrigin): Promise<LoginResponseDto> {
+    return this.auth.login(body.username, body.password, origin);
   }
 
   @Post('refresh')
@@ -57,8 +59,8 @@ export class AuthController {
     description: 'A new access token and a new refresh token (the old one is used up)',
   })
   @ApiErrorResponses([401, 'Unknown, expired or reused refresh token (INVALID_REFRESH_TOKEN)'], 422)
-  refresh(@Body() body: RefreshDto): Promise<AccessTokenDto> {
-    return this.auth.refresh(body.refresh_token);
+  refresh(@Body() body: RefreshDto, @Origin() origin: RequestOrigin): Promise<AccessTokenDto> {
+    return this.auth.refresh(body.refresh_token, origin);
   }
 
   @Post('logout')
@@ -74,8 +76,9 @@ export class AuthController {
   async logout(
     @CurrentPrincipal() principal: Principal,
     @Body() _body: LogoutDto,
+    @Origin() origin: RequestOrigin,
   ): Promise<SuccessDto> {
-    await this.auth.logout(principal);
+    await this.auth.logout(principal, origin);
     return SUCCESS;
   }
 
@@ -111,8 +114,9 @@ export class AuthController {
   async selectSite(
     @CurrentPrincipal() principal: Principal,
     @Body() body: SelectSiteDto,
+    @Origin() origin: RequestOrigin,
   ): Promise<SuccessDto> {
-    await this.auth.selectSite(principal, body.site_id);
+    await this.auth.selectSite(principal, body.site_id, origin);
     return SUCCESS;
   }
 
@@ -150,8 +154,11 @@ export class AuthController {
     ],
     422,
   )
-  async requestPasswordReset(@Body() body: PasswordResetRequestDto): Promise<SuccessDto> {
-    await this.passwordReset.request(body.email);
+  async requestPasswordReset(
+    @Body() body: PasswordResetRequestDto,
+    @Origin() origin: RequestOrigin,
+  ): Promise<SuccessDto> {
+    await this.passwordReset.request(body.email, origin);
     return SUCCESS;
   }
 
@@ -175,8 +182,11 @@ export class AuthController {
     ],
     422,
   )
-  async confirmPasswordReset(@Body() body: PasswordResetConfirmDto): Promise<SuccessDto> {
-    await this.passwordReset.confirm(body.token, body.password);
+  async confirmPasswordReset(
+    @Body() body: PasswordResetConfirmDto,
+    @Origin() origin: RequestOrigin,
+  ): Promise<SuccessDto> {
+    await this.passwordReset.confirm(body.token, body.password, origin);
     return SUCCESS;
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityNotFoundError, type Repository } from 'typeorm';
+import { DataSource, EntityNotFoundError, type Repository } from 'typeorm';
 import type { Principal } from './access/principal';
+import { appendAuditEvents, type RequestOrigin } from '../audit/audit-event';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { toIsoSeconds } from '../common/http/iso-time';
@@ -16,6 +17,7 @@ import { SessionsService, type IssuedTokens } from './sessions.service';
 export class AuthService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly dataSource: DataSource,
     private readonly passwords: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly sites: SitesService,
@@ -23,42 +25,63 @@ export class AuthService {
 
   /**
    * Unknown user, disabled user and wrong password cost the same argon2 verify and give the same
-   * answer.
+   * answer. A disabled account is still looked up, so its failed attempts name it in the trail.
    */
-  async login(usernameOrEmail: string, password: string): Promise<LoginResponseDto> {
+  async login(
+    usernameOrEmail: string,
+    password: string,
+    origin: RequestOrigin,
+  ): Promise<LoginResponseDto> {
     const user = await this.users
       .createQueryBuilder('user')
       .where('(lower(user.username) = lower(:login) OR lower(user.email) = lower(:login))', {
         login: usernameOrEmail.trim(),
       })
-      .andWhere('user.disabledAt IS NULL')
       .getOne();
     const valid = await this.passwords.verify(user?.passwordHash, password);
-    if (!user || !valid) {
+    if (!user || user.disabledAt !== null || !valid) {
+      await this.recordFailedLogin(user, origin);
       throw new ApiError(ErrorCode.INVALID_CREDENTIALS, 'Invalid username or password');
     }
     const siteIds = await this.sites.siteIdsOf(user.id);
     const currentSiteId = siteIds.length === 1 ? siteIds[0] : null;
-    const issued = await this.sessions.start(user.id, currentSiteId);
+    const issued = await this.sessions.start(user.id, currentSiteId, origin);
     return {
       ...toAccessTokenDto(issued),
       user: toUserDto(user, siteIds, currentSiteId),
     };
   }
 
-  async refresh(refreshToken: string): Promise<AccessTokenDto> {
-    return toAccessTokenDto(await this.sessions.refresh(refreshToken));
+  /**
+   * Nothing is written by a failed login, so its event is a statement of its own. What was typed
+   * is never recorded: a password typed into the username field is not rare.
+   */
+  private async recordFailedLogin(user: User | null, origin: RequestOrigin): Promise<void> {
+    const userId = user ? String(user.id) : null;
+    await appendAuditEvents(this.dataSource, [
+      {
+        action: 'auth.login_failed',
+        actor: { type: 'user', id: userId },
+        origin,
+        siteId: null,
+        target: userId === null ? null : { type: 'user', id: userId },
+      },
+    ]);
   }
 
-  async logout(principal: Principal): Promise<void> {
-    await this.sessions.revoke(principal.sessionId);
+  async refresh(refreshToken: string, origin: RequestOrigin): Promise<AccessTokenDto> {
+    return toAccessTokenDto(await this.sessions.refresh(refreshToken, origin));
   }
 
-  async selectSite(principal: Principal, siteId: number): Promise<void> {
+  async logout(principal: Principal, origin: RequestOrigin): Promise<void> {
+    await this.sessions.end(principal, origin);
+  }
+
+  async selectSite(principal: Principal, siteId: number, origin: RequestOrigin): Promise<void> {
     if (!(await this.sites.isMember(principal.userId, siteId))) {
       throw new ApiError(ErrorCode.FORBIDDEN, 'You do not have access to this site');
     }
-    await this.sessions.selectSite(principal.sessionId, siteId);
+    await this.sessions.selectSite(principal, siteId, origin);
   }
 
   /** One statement: the user with the ids of their sites (as SitesService.siteIdsOf orders them). */

@@ -1,6 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, type Repository } from 'typeorm';
+import { DataSource, IsNull, type EntityManager, type Repository } from 'typeorm';
+import {
+  appendAuditEvents,
+  userActor,
+  type AuditEvent,
+  type RequestOrigin,
+} from '../audit/audit-event';
 import { AppConfig } from '../config/app-config';
 import { updateReturning } from '../database/update-returning';
 import { ApiError } from '../common/errors/api-error';
@@ -32,21 +38,31 @@ export class PasswordResetService {
   /**
    * Answers the same way whether or not the address has an account. The mail leaves after the
    * response, so its latency cannot reveal that an account exists either.
+   *
+   * Every request is recorded, as the account's when there is one (disabled or over the limit
+   * included). The address typed never is: the trail must not become a list of addresses tried.
    */
-  async request(email: string): Promise<void> {
+  async request(email: string, origin: RequestOrigin): Promise<void> {
     const user = await this.users
       .createQueryBuilder('user')
       .where('lower(user.email) = lower(:email)', { email })
-      .andWhere('user.disabledAt IS NULL')
       .getOne();
-    if (!user || (await this.recentRequestsOf(user.id)) >= MAX_REQUESTS_PER_HOUR) {
+    if (
+      !user ||
+      user.disabledAt !== null ||
+      (await this.recentRequestsOf(user.id)) >= MAX_REQUESTS_PER_HOUR
+    ) {
+      await appendAuditEvents(this.dataSource, [resetRequested(user, origin)]);
       return;
     }
     const token = this.tokens.newOpaqueToken();
-    await this.dataSource.getRepository(PasswordResetToken).insert({
-      userId: user.id,
-      tokenHash: this.tokens.hashOpaqueToken(token),
-      expiresAt: new Date(Date.now() + this.config.passwordResetTtlMs),
+    await this.dataSource.transaction(async (manager) => {
+      await manager.insert(PasswordResetToken, {
+        userId: user.id,
+        tokenHash: this.tokens.hashOpaqueToken(token),
+        expiresAt: new Date(Date.now() + this.config.passwordResetTtlMs),
+      });
+      await appendAuditEvents(manager, [resetRequested(user, origin)]);
     });
     const link = `${this.config.passwordResetUrl}?token=${encodeURIComponent(token)}`;
     const minutes = Math.round(this.config.passwordResetTtlMs / 60_000);
@@ -75,7 +91,7 @@ export class PasswordResetService {
   }
 
   /** Single use: the token is consumed atomically, and every session of the user ends. */
-  async confirm(token: string, newPassword: string): Promise<void> {
+  async confirm(token: string, newPassword: string, origin: RequestOrigin): Promise<void> {
     const passwordHash = await this.passwords.hash(newPassword);
     const tokenHash = this.tokens.hashOpaqueToken(token);
     const changed = await this.dataSource.transaction(async (manager) => {
@@ -98,10 +114,38 @@ export class PasswordResetService {
         { usedAt: () => 'now()' },
       );
       await this.sessions.revokeAllOf(userId, manager);
+      await recordResetCompleted(manager, userId, origin);
       return true;
     });
     if (!changed) {
       throw new ApiError(ErrorCode.INVALID_RESET_TOKEN, 'Invalid or expired password reset token');
     }
   }
+}
+
+function resetRequested(user: User | null, origin: RequestOrigin): AuditEvent {
+  const userId = user ? String(user.id) : null;
+  return {
+    action: 'auth.password_reset_requested',
+    actor: { type: 'user', id: userId },
+    origin,
+    siteId: null,
+    target: userId === null ? null : { type: 'user', id: userId },
+  };
+}
+
+function recordResetCompleted(
+  manager: EntityManager,
+  userId: number,
+  origin: RequestOrigin,
+): Promise<void> {
+  return appendAuditEvents(manager, [
+    {
+      action: 'auth.password_reset_completed',
+      actor: userActor(userId),
+      origin,
+      siteId: null,
+      target: { type: 'user', id: String(userId) },
+    },
+  ]);
 }

@@ -1,9 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import {
+  appendAuditEvents,
+  auditedChangeStatement,
+  userActor,
+  type RequestOrigin,
+} from '../audit/audit-event';
 import { AppConfig } from '../config/app-config';
+import { runStatement } from '../database/statement';
 import { updateReturning } from '../database/update-returning';
 import { ApiError } from '../common/errors/api-error';
 import { ErrorCode } from '../common/errors/error-code';
+import type { Principal } from './access/principal';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Session } from './entities/session.entity';
 import { User } from './entities/user.entity';
@@ -15,10 +23,12 @@ export interface IssuedTokens {
   refreshExpiresAt: Date;
 }
 
-type RefreshOutcome =
-  | { kind: 'issued'; tokens: IssuedTokens }
-  | { kind: 'reused'; sessionId: string }
-  | { kind: 'invalid' };
+/** The session a refresh token belonged to. */
+interface TokenSession {
+  id: string;
+  userId: number;
+  currentSiteId: number | null;
+}
 
 /** Sessions and their refresh-token chain: creation, rotation with reuse detection, revocation. */
 @Injectable()
@@ -29,7 +39,12 @@ export class SessionsService {
     private readonly config: AppConfig,
   ) {}
 
-  async start(userId: number, currentSiteId: number | null): Promise<IssuedTokens> {
+  /** A successful login: the session, its first refresh token and the login's audit event. */
+  async start(
+    userId: number,
+    currentSiteId: number | null,
+    origin: RequestOrigin,
+  ): Promise<IssuedTokens> {
     return this.dataSource.transaction(async (manager) => {
       const refreshExpiresAt = this.refreshExpiry();
       const session = await manager.save(
@@ -40,6 +55,15 @@ export class SessionsService {
           revokedAt: null,
         }),
       );
+      await appendAuditEvents(manager, [
+        {
+          action: 'auth.login_succeeded',
+          actor: userActor(userId),
+          origin,
+          siteId: currentSiteId,
+          target: { type: 'session', id: session.id },
+        },
+      ]);
       return this.issue(manager, session, refreshExpiresAt);
     });
   }
@@ -48,9 +72,9 @@ export class SessionsService {
    * Exchanges a refresh token for a new pair. A token that was already used is evidence of theft:
    * the whole session is revoked and both holders must log in again.
    */
-  async refresh(refreshToken: string): Promise<IssuedTokens> {
+  async refresh(refreshToken: string, origin: RequestOrigin): Promise<IssuedTokens> {
     const tokenHash = this.tokens.hashOpaqueToken(refreshToken);
-    const outcome = await this.dataSource.transaction(async (manager): Promise<RefreshOutcome> => {
+    const issued = await this.dataSource.transaction(async (manager) => {
       const [consumed] = await updateReturning<{ session_id: string }>(
         manager,
         `UPDATE refresh_tokens SET used_at = now()
@@ -60,10 +84,11 @@ export class SessionsService {
       );
       const sessionId = consumed?.session_id;
       if (!sessionId) {
-        const reusedSessionId = await this.sessionOfUsedToken(manager, tokenHash);
-        return reusedSessionId
-          ? { kind: 'reused', sessionId: reusedSessionId }
-          : { kind: 'invalid' };
+        const reused = await this.sessionOfUsedToken(manager, tokenHash);
+        if (reused) {
+          await this.revokeReused(manager, reused, origin);
+        }
+        return null;
       }
       // A disabled account's session does not refresh, even if it was not revoked (flag set by SQL).
       const session = await manager
@@ -72,25 +97,38 @@ export class SessionsService {
         .where('session.id = :sessionId AND session.revokedAt IS NULL', { sessionId })
         .getOne();
       if (!session || session.expiresAt <= new Date()) {
-        return { kind: 'invalid' };
+        return null;
       }
       const refreshExpiresAt = this.refreshExpiry();
       await manager.update(Session, { id: session.id }, { expiresAt: refreshExpiresAt });
-      return { kind: 'issued', tokens: await this.issue(manager, session, refreshExpiresAt) };
+      return this.issue(manager, session, refreshExpiresAt);
     });
-    if (outcome.kind === 'issued') {
-      return outcome.tokens;
+    if (!issued) {
+      throw new ApiError(ErrorCode.INVALID_REFRESH_TOKEN, 'Invalid or expired refresh token');
     }
-    if (outcome.kind === 'reused') {
-      await this.revoke(outcome.sessionId);
-    }
-    throw new ApiError(ErrorCode.INVALID_REFRESH_TOKEN, 'Invalid or expired refresh token');
+    return issued;
   }
 
-  async revoke(sessionId: string): Promise<void> {
-    await this.dataSource
-      .getRepository(Session)
-      .update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+  /** Logout: the session ends and the event is written by one statement, only if it was live. */
+  async end(principal: Principal, origin: RequestOrigin): Promise<void> {
+    await runStatement(
+      this.dataSource,
+      auditedChangeStatement(
+        {
+          text: 'UPDATE "sessions" SET "revoked_at" = now() WHERE "id" = $1 AND "revoked_at" IS NULL RETURNING "id"',
+          values: [principal.sessionId],
+        },
+        [
+          {
+            action: 'auth.logout',
+            actor: userActor(principal.userId),
+            origin,
+            siteId: principal.currentSiteId,
+            target: { type: 'session', id: principal.sessionId },
+          },
+        ],
+      ),
+    );
   }
 
   async revokeAllOf(
@@ -100,10 +138,25 @@ export class SessionsService {
     await manager.update(Session, { userId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
   }
 
-  async selectSite(sessionId: string, siteId: number): Promise<void> {
-    await this.dataSource
-      .getRepository(Session)
-      .update({ id: sessionId }, { currentSiteId: siteId });
+  async selectSite(principal: Principal, siteId: number, origin: RequestOrigin): Promise<void> {
+    await runStatement(
+      this.dataSource,
+      auditedChangeStatement(
+        {
+          text: 'UPDATE "sessions" SET "current_site_id" = $2 WHERE "id" = $1 RETURNING "id"',
+          values: [principal.sessionId, siteId],
+        },
+        [
+          {
+            action: 'auth.site_selected',
+            actor: userActor(principal.userId),
+            origin,
+            siteId,
+            target: { type: 'site', id: String(siteId) },
+          },
+        ],
+      ),
+    );
   }
 
   private async issue(
@@ -127,14 +180,41 @@ export class SessionsService {
   private async sessionOfUsedToken(
     manager: EntityManager,
     tokenHash: string,
-  ): Promise<string | undefined> {
-    const used = await manager
+  ): Promise<TokenSession | undefined> {
+    return manager
       .getRepository(RefreshToken)
       .createQueryBuilder('token')
-      .select('token.sessionId', 'sessionId')
+      .innerJoin(Session, 'session', 'session.id = token.sessionId')
+      .select('session.id', 'id')
+      .addSelect('session.userId', 'userId')
+      .addSelect('session.currentSiteId', 'currentSiteId')
       .where('token.tokenHash = :tokenHash AND token.usedAt IS NOT NULL', { tokenHash })
-      .getRawOne<{ sessionId: string }>();
-    return used?.sessionId;
+      .getRawOne<TokenSession>();
+  }
+
+  /**
+   * Recorded as the session's user: whoever presented the token holds that user's credential,
+   * and nobody else can be named.
+   */
+  private async revokeReused(
+    manager: EntityManager,
+    session: TokenSession,
+    origin: RequestOrigin,
+  ): Promise<void> {
+    await manager.update(
+      Session,
+      { id: session.id, revokedAt: IsNull() },
+      { revokedAt: () => 'now()' },
+    );
+    await appendAuditEvents(manager, [
+      {
+        action: 'auth.refresh_token_reused',
+        actor: userActor(session.userId),
+        origin,
+        siteId: session.currentSiteId,
+        target: { type: 'session', id: session.id },
+      },
+    ]);
   }
 
   private refreshExpiry(): Date {

@@ -2,6 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { isEmail, length } from 'class-validator';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import {
+  appendAuditEvents,
+  NO_REQUEST,
+  SYSTEM,
+  type AuditAction,
+  type FieldChanges,
+} from '../audit/audit-event';
 import { Session } from '../auth/entities/session.entity';
 import { User } from '../auth/entities/user.entity';
 import { hashPassword } from '../auth/password-hasher';
@@ -92,7 +99,10 @@ export class UserAdminService {
     }
   }
 
-  /** Gives the user `role` on the site, replacing the role the user had there. */
+  /**
+   * Gives the user `role` on the site, replacing the role the user had there. Granting the role
+   * the user already has changes nothing and records nothing.
+   */
   async grantRole(
     dataSource: DataSource,
     input: { user: string; siteId: number; role: string },
@@ -100,16 +110,24 @@ export class UserAdminService {
     const role = parseRole(input.role);
     const user = await findUser(dataSource, input.user);
     const site = await findSite(dataSource, input.siteId);
-    const rows: Array<{ previous_role: SiteRole | null }> = await dataSource.query(
-      `WITH previous AS (
-         SELECT role FROM site_memberships WHERE user_id = $1 AND site_id = $2
-       )
-       INSERT INTO site_memberships (user_id, site_id, role) VALUES ($1, $2, $3)
-       ON CONFLICT (user_id, site_id) DO UPDATE SET role = EXCLUDED.role
-       RETURNING (SELECT role FROM previous) AS previous_role`,
-      [user.id, site.id, role],
-    );
-    return { user, site, role, previousRole: rows[0].previous_role ?? undefined };
+    return dataSource.transaction(async (manager) => {
+      const rows: Array<{ previous_role: SiteRole | null }> = await manager.query(
+        `WITH previous AS (
+           SELECT role FROM site_memberships WHERE user_id = $1 AND site_id = $2
+         )
+         INSERT INTO site_memberships (user_id, site_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, site_id) DO UPDATE SET role = EXCLUDED.role
+         RETURNING (SELECT role FROM previous) AS previous_role`,
+        [user.id, site.id, role],
+      );
+      const previousRole = rows[0].previous_role;
+      if (previousRole !== role) {
+        await recordUserEvent(manager, 'user.role_granted', user, site.id, {
+          role: [previousRole, role],
+        });
+      }
+      return { user, site, role, previousRole: previousRole ?? undefined };
+    });
   }
 
   async revokeRole(
@@ -118,14 +136,18 @@ export class UserAdminService {
   ): Promise<RoleChange> {
     const user = await findUser(dataSource, input.user);
     const site = await findSite(dataSource, input.siteId);
-    const [deleted]: [Array<{ role: SiteRole }>, number] = await dataSource.query(
-      'DELETE FROM site_memberships WHERE user_id = $1 AND site_id = $2 RETURNING role',
-      [user.id, site.id],
-    );
-    if (deleted.length === 0) {
-      throw new CliInputError(`${user.username} has no role on site ${site.id}`);
-    }
-    return { user, site, role: deleted[0].role };
+    return dataSource.transaction(async (manager) => {
+      const [deleted]: [Array<{ role: SiteRole }>, number] = await manager.query(
+        'DELETE FROM site_memberships WHERE user_id = $1 AND site_id = $2 RETURNING role',
+        [user.id, site.id],
+      );
+      if (deleted.length === 0) {
+        throw new CliInputError(`${user.username} has no role on site ${site.id}`);
+      }
+      const role = deleted[0].role;
+      await recordUserEvent(manager, 'user.role_revoked', user, site.id, { role: [role, null] });
+      return { user, site, role };
+    });
   }
 
   /** Also ends every session of the user: whoever knew the old password is signed out. */
@@ -138,6 +160,7 @@ export class UserAdminService {
     const passwordHash = await hashPassword(password);
     return dataSource.transaction(async (manager) => {
       await manager.update(User, { id: user.id }, { passwordHash });
+      await recordUserEvent(manager, 'user.password_set', user, null);
       return { user, generatedPassword, revokedSessions: await revokeSessionsOf(manager, user.id) };
     });
   }
@@ -152,7 +175,7 @@ export class UserAdminService {
   ): Promise<{ user: User; changed: boolean; revokedSessions: number }> {
     const user = await findUser(dataSource, input.user);
     return dataSource.transaction(async (manager) => {
-      const changed = await manager
+      const updated = await manager
         .createQueryBuilder()
         .update(User)
         .set({ disabledAt: input.disabled ? () => 'now()' : null })
@@ -165,8 +188,13 @@ export class UserAdminService {
           },
         )
         .execute();
+      const changed = (updated.affected ?? 0) > 0;
       const revokedSessions = input.disabled ? await revokeSessionsOf(manager, user.id) : 0;
-      return { user, changed: (changed.affected ?? 0) > 0, revokedSessions };
+      if (changed) {
+        const action = input.disabled ? 'user.disabled' : 'user.enabled';
+        await recordUserEvent(manager, action, user, null);
+      }
+      return { user, changed, revokedSessions };
     });
   }
 
@@ -174,6 +202,26 @@ export class UserAdminService {
   seedDemo(dataSource: DataSource): Promise<boolean> {
     return seedDemoData(dataSource);
   }
+}
+
+/** The CLI's changes to an account, made by whoever runs it on the server: the system. */
+function recordUserEvent(
+  manager: EntityManager,
+  action: AuditAction,
+  user: User,
+  siteId: number | null,
+  changes?: FieldChanges,
+): Promise<void> {
+  return appendAuditEvents(manager, [
+    {
+      action,
+      actor: SYSTEM,
+      origin: NO_REQUEST,
+      siteId,
+      target: { type: 'user', id: String(user.id) },
+      changes,
+    },
+  ]);
 }
 
 async function revokeSessionsOf(manager: EntityManager, userId: number): Promise<number> {

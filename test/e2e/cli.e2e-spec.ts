@@ -1,63 +1,15 @@
-import { Test } from '@nestjs/testing';
 import argon2 from 'argon2';
-import { CommandRunnerModule, CommandRunnerService } from 'nest-commander';
-import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/auth/entities/session.entity';
 import { User } from '../../src/auth/entities/user.entity';
-import { CliDatabaseService } from '../../src/cli/cli-database.service';
 import { CliInputError } from '../../src/cli/cli-input';
-import { CliModule } from '../../src/cli/cli.module';
 import { UserAdminService } from '../../src/cli/user-admin.service';
-import { buildDataSourceOptions } from '../../src/database/data-source';
-import { ENTITIES } from '../../src/entities';
 import { SiteMembership } from '../../src/sites/entities/site-membership.entity';
 import { Site } from '../../src/sites/entities/site.entity';
+import { openDatabase, runCli } from '../support/cli-runner';
 import { makeSite, makeUser, TEST_PASSWORD } from '../support/factories';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
-
-interface CliRun {
-  stdout: string;
-  error?: Error;
-}
-
-async function openDatabase(): Promise<{ database: TestDatabase; dataSource: DataSource }> {
-  const database = await createTestDatabase();
-  const dataSource = new DataSource({
-    ...buildDataSourceOptions({ entities: ENTITIES, url: database.url, poolSize: 2 }),
-    // Like the CLI's: the refused duplicates below would otherwise print their failed queries.
-    logging: false,
-  });
-  await dataSource.initialize();
-  return { database, dataSource };
-}
-
-/** Parses `args` with the real commander set-up of CliModule, on the given database. */
-async function runCli(dataSource: DataSource, args: string[]): Promise<CliRun> {
-  const failures: Error[] = [];
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      CommandRunnerModule.forModule(CliModule, {
-        serviceErrorHandler: (error: Error) => void failures.push(error),
-      }),
-    ],
-  })
-    .overrideProvider(CliDatabaseService)
-    .useValue({ dataSource: () => Promise.resolve(dataSource) })
-    .compile();
-  await moduleRef.init();
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    await moduleRef.get(CommandRunnerService).run(['node', 'cli', ...args]);
-    return {
-      stdout: stdout.mock.calls.map(([chunk]) => String(chunk)).join(''),
-      error: failures[0],
-    };
-  } finally {
-    stdout.mockRestore();
-    await moduleRef.close();
-  }
-}
+import type { TestDatabase } from '../support/test-database';
 
 describe('CLI', () => {
   const admin = new UserAdminService();

@@ -33,13 +33,14 @@ const WRITE_BUDGETS = {
   'PATCH /interactions/{id}': 6,
   // session, START, SELECT … FOR UPDATE, DELETE, COMMIT
   'DELETE /interactions/{id}': 5,
-  // user, memberships, START, INSERT session, INSERT refresh token, COMMIT (public: no session)
-  'POST /auth/login': 6,
+  // user, memberships, START, INSERT session, INSERT audit event, INSERT refresh token, COMMIT
+  // (public: no session)
+  'POST /auth/login': 7,
   // START, UPDATE refresh token (use it), SELECT session, UPDATE session, INSERT refresh token, COMMIT
   'POST /auth/refresh': 6,
-  // session, membership EXISTS, UPDATE session
+  // session, membership EXISTS, UPDATE session with its audit event
   'POST /auth/site': 3,
-  // session, UPDATE session
+  // session, UPDATE session with its audit event
   'POST /auth/logout': 2,
 };
 
