@@ -52,6 +52,7 @@ export function buildOpenApiDocument(
     .addTag('Sites', 'Organisational sites and memberships')
     .addTag('Interactions', 'Meetings, calls, e-mails… of the current site')
     .addTag('Search', 'Free text, filters, date ranges and time windows in the current site')
+    .addTag('Audit', 'Who changed what, when: the append-only trail of changes and security events')
     .addTag('Health', 'Liveness and readiness probes')
     .build();
   const document = SwaggerModule.createDocument(app, config);

@@ -38,7 +38,28 @@ export class AuditTargetDto {
   @ApiProperty({ type: 'string', maxLength: 64, example: '25' }) id: string;
 }
 
-@ApiExtraModels(AuditTargetDto)
+/** A field's value before and after a change. */
+function ChangedField(example: [unknown, unknown]): PropertyDecorator {
+  return ApiPropertyOptional({ type: 'array', minItems: 2, maxItems: 2, items: {}, example });
+}
+
+/** The fields an event's `changes` can name: an interaction's, and a membership's role. */
+export class AuditChangesDto {
+  @ChangedField(['Kickoff', 'Team Kickoff']) title?: [unknown, unknown];
+  @ChangedField(['Call', 'Meeting']) type?: [unknown, unknown];
+  @ChangedField(['Jane Doe', 'John Smith']) lead?: [unknown, unknown];
+  @ChangedField(['2023-06-12T10:00:00Z', '2023-06-12T11:00:00Z'])
+  start_datetime?: [unknown, unknown];
+  @ChangedField(['2023-06-12T11:00:00Z', '2023-06-12T12:00:00Z'])
+  end_datetime?: [unknown, unknown];
+  @ChangedField(['UTC', 'Europe/Paris']) timezone?: [unknown, unknown];
+  @ChangedField(['Room A', 'Room B']) location?: [unknown, unknown];
+  @ChangedField(['Before', 'After']) description?: [unknown, unknown];
+  @ChangedField(['', 'Bring the slides']) notes?: [unknown, unknown];
+  @ChangedField(['viewer', 'member']) role?: [unknown, unknown];
+}
+
+@ApiExtraModels(AuditTargetDto, AuditChangesDto)
 export class AuditEventDto {
   @ApiProperty({ ...INT64_ID, example: 901 }) id: number;
   @ApiProperty(AUDIT_TIMESTAMP) occurred_at: string;
@@ -48,10 +69,7 @@ export class AuditEventDto {
   @ApiProperty(nullableRef(AuditTargetDto))
   target: AuditTargetDto | null;
   @ApiProperty({
-    type: 'object',
-    nullable: true,
-    additionalProperties: { type: 'array', minItems: 2, maxItems: 2, items: {} },
-    example: { title: ['Kickoff', 'Team Kickoff'] },
+    ...nullableRef(AuditChangesDto),
     description:
       'For updates: each changed field (by its API name) with its value before and after. Never a password, token or secret.',
   })
