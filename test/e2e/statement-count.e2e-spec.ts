@@ -24,15 +24,15 @@ const SITE_READ_STATEMENTS = 1;
  * when this test was written (2026-11-25), as upper bounds (creates measured again after their rewrite); "session" is the access guard's lookup.
  */
 const WRITE_BUDGETS = {
-  // session, INSERT … RETURNING the stored row
+  // session, INSERT … RETURNING the stored row (its audit event in the same statement)
   'POST /interactions': 2,
   // session, START, INSERT idempotency key, INSERT … RETURNING, UPDATE key's response, COMMIT
   'POST /interactions (Idempotency-Key)': 6,
-  // session, START, SELECT … FOR UPDATE, UPDATE, SELECT the stored row, COMMIT
-  'PUT /interactions/{id}': 6,
-  'PATCH /interactions/{id}': 6,
-  // session, START, SELECT … FOR UPDATE, DELETE, COMMIT
-  'DELETE /interactions/{id}': 5,
+  // session, START, SELECT … FOR UPDATE, UPDATE, SELECT the stored row, INSERT audit event, COMMIT
+  'PUT /interactions/{id}': 7,
+  'PATCH /interactions/{id}': 7,
+  // session, START, SELECT … FOR UPDATE, move to the trash, INSERT audit event, COMMIT
+  'DELETE /interactions/{id}': 6,
   // user, memberships, START, INSERT session, INSERT audit event, INSERT refresh token, COMMIT
   // (public: no session)
   'POST /auth/login': 7,

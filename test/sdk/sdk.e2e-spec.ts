@@ -6,8 +6,12 @@ import {
   authSites,
   ErrorCode,
   FilterOperator,
+  interactionsChanges,
   interactionsCreate,
   interactionsDelete,
+  interactionsHistory,
+  interactionsRestore,
+  interactionsTrash,
   interactionsGet,
   interactionsList,
   InteractionType,
@@ -233,5 +237,51 @@ describe('the generated TypeScript SDK against the running server', () => {
     const gone = await interactionsGet({ client, path: { id: interaction.id } });
     expect(gone.response.status).toBe(404);
     expect(gone.error?.error.code).toBe(ErrorCode.NOT_FOUND);
+  });
+
+  it('restores a deleted record from the trash, and its history and the change feed tell it all', async () => {
+    const start = await interactionsChanges({ client, throwOnError: true });
+    const { interaction, etag } = await create({ title: 'Deleted by mistake' });
+    await interactionsDelete({ client, path: { id: interaction.id }, throwOnError: true });
+
+    const trash = await interactionsTrash({ client, throwOnError: true });
+    const trashed = trash.data.interactions.find(({ id }) => id === interaction.id);
+    expect(trashed).toMatchObject({ deleted_by: user.id, etag });
+
+    const restored = await interactionsRestore({
+      client,
+      path: { id: interaction.id },
+      headers: { 'If-Match': trashed?.etag ?? '' },
+      throwOnError: true,
+    });
+    expect(restored.data.interaction).toEqual({
+      ...interaction,
+      updated_at: restored.data.interaction.updated_at,
+    });
+    expect(restored.response.headers.get('etag')).toBe(`"${interaction.id}.2"`);
+
+    const history = await interactionsHistory({
+      client,
+      path: { id: interaction.id },
+      throwOnError: true,
+    });
+    expect(history.data.events.map(({ action }) => action)).toEqual([
+      'interaction.created',
+      'interaction.deleted',
+      'interaction.restored',
+    ]);
+    expect(history.data.events.every(({ actor }) => actor.id === String(user.id))).toBe(true);
+
+    const changes = await interactionsChanges({
+      client,
+      query: { since: start.data.next },
+      throwOnError: true,
+    });
+    expect(changes.data.changes.map(({ id, action, version }) => [id, action, version])).toEqual([
+      [interaction.id, 'created', 1],
+      [interaction.id, 'deleted', 1],
+      [interaction.id, 'restored', 2],
+    ]);
+    expect(changes.data.changes[2].interaction?.title).toBe('Deleted by mistake');
   });
 });
