@@ -10,10 +10,13 @@ import { InteractionReads } from './read/interaction-reads';
 import { PageCursors } from './read/page-cursor';
 import { PageTotals } from './read/page-totals';
 import { SiteReads } from './read/site-reads';
+import { InteractionExport } from './transfer/interaction-export';
+import { InteractionImport } from './transfer/interaction-import';
+import { InteractionTransferController } from './transfer/transfer.controller';
 
 @Module({
   imports: [AuthModule, TypeOrmModule.forFeature([Interaction])],
-  controllers: [InteractionsController],
+  controllers: [InteractionsController, InteractionTransferController],
   providers: [
     InteractionsService,
     InteractionFieldRules,
@@ -22,6 +25,8 @@ import { SiteReads } from './read/site-reads';
     PageCursors,
     PageTotals,
     SiteReads,
+    InteractionExport,
+    InteractionImport,
   ],
   exports: [InteractionFieldRules, InteractionReads],
 })
