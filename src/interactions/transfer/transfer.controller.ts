@@ -23,6 +23,7 @@ const CSV_EXAMPLE =
   'Project Status Update,Meeting,Jane Doe,2023-06-20T14:00:00Z,2023-06-20T15:00:00Z,America/Chicago,"Room 4, second floor",\n' +
   'Quarterly review,call,John Smith,2023-06-21T09:00:00,2023-06-21T09:30:00,Europe/Paris,,"Bring the ""numbers"""\n';
 const TEXT_BODY = { type: 'string' } as const;
+const IMPORT_BODY_SCHEMA = { type: 'string', maxLength: IMPORT_BODY_LIMIT } as const;
 const MiB = IMPORT_BODY_LIMIT / (1024 * 1024);
 
 /** Sites' interactions out and in as files (DESIGN.md §10). */
@@ -106,8 +107,8 @@ export class InteractionTransferController {
       required: false,
       description: 'The rows, UTF-8',
       content: {
-        'application/x-ndjson': { schema: TEXT_BODY, example: NDJSON_EXAMPLE },
-        'text/csv': { schema: TEXT_BODY, example: CSV_EXAMPLE },
+        'application/x-ndjson': { schema: IMPORT_BODY_SCHEMA, example: NDJSON_EXAMPLE },
+        'text/csv': { schema: IMPORT_BODY_SCHEMA, example: CSV_EXAMPLE },
       },
     },
   })
