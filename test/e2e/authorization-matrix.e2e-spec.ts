@@ -112,6 +112,17 @@ const RULES: Record<string, Rule> = {
       },
     ]),
   ),
+  'InteractionTransferController.export': {
+    method: 'GET',
+    path: '/api/v1/interactions/export',
+    expected: SITE_READERS,
+  },
+  // No body: an empty import (nothing written) tells the role check passed.
+  'InteractionTransferController.import': {
+    method: 'POST',
+    path: '/api/v1/interactions/import',
+    expected: { anonymous: 401, outsider: 200, viewer: 403, member: 200, manager: 200 },
+  },
   'SearchController.text': {
     method: 'GET',
     path: '/api/v1/search/interactions?query=xyz',

@@ -220,8 +220,9 @@ function ndjsonRow(line: string): BodyRow {
 /**
  * A header line naming the fields as in a create body (server-owned ones such as `id` are
  * accepted and ignored, so an export reads back), then one record per row. A record that cannot
- * be parsed, or has another number of fields than the header, is an error of its row; a quote
- * left open takes the rest of the body into its record, which then ends the rows.
+ * be parsed, or has another number of fields than the header, is an error of its row. After a
+ * record it cannot parse, csv-parse may take some following lines into it (a quote left open
+ * takes the rest of the body): those are not rows.
  */
 function csvRows(text: string): BodyRow[] {
   let header: string[] | undefined;
@@ -241,7 +242,13 @@ function csvRows(text: string): BodyRow[] {
     }
     return null;
   };
+  let skippedLine: number | undefined;
   const onSkip = (error: CsvError | undefined): undefined => {
+    // csv-parse may report one bad record twice (an opening quote inside a field).
+    if (error !== undefined && error.lines === skippedLine) {
+      return undefined;
+    }
+    skippedLine = error?.lines as number | undefined;
     if (header === undefined) {
       headerProblem = `could not be parsed: ${error?.message ?? 'unknown error'}`;
       header = [];

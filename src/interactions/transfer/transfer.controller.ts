@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal } from '../../auth/access/access.decorators';
 import type { Principal } from '../../auth/access/principal';
@@ -46,7 +46,6 @@ export class InteractionTransferController {
     description:
       'Every interaction of the current site (with `search`: every match), newest first as `GET /interactions`, each as the API returns it: NDJSON (one JSON object per line) or CSV (a header line with the field names, then one row per interaction). Streamed, whatever the number of rows. Counted in the search rate-limit tier.',
   })
-  @ApiProduces(EXPORT_MEDIA_TYPES.ndjson, EXPORT_MEDIA_TYPES.csv)
   @ApiOkResponse({
     description: 'The interactions, as a file to save',
     headers: {
