@@ -22,6 +22,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { noteWritesForReplicas } from './auth/access/read-your-writes';
 import { ReplicaSet } from './database/replicas/replica-set';
+import { useImportBodyParsers } from './interactions/transfer/import-body';
 
 const EXPOSED_HEADERS = [
   'X-Request-Id',
@@ -103,6 +104,7 @@ export function setupApp(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain']);
   useStrictJsonParser(fastify);
+  useImportBodyParsers(fastify);
   const securityHeaders = helmetHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders).header(REQUEST_ID_HEADER, request.id);

@@ -12,13 +12,21 @@ import { PageTotals } from './read/page-totals';
 import { SiteReads } from './read/site-reads';
 import { HistoryController } from './history/history.controller';
 import { HistoryService } from './history/history.service';
+import { InteractionExport } from './transfer/interaction-export';
+import { InteractionImport } from './transfer/interaction-import';
+import { InteractionTransferController } from './transfer/transfer.controller';
 import { TrashController } from './trash/trash.controller';
 import { TrashRetention } from './trash/trash-retention';
 import { TrashService } from './trash/trash.service';
 
 @Module({
   imports: [AuthModule, TypeOrmModule.forFeature([Interaction])],
-  controllers: [InteractionsController, TrashController, HistoryController],
+  controllers: [
+    InteractionsController,
+    TrashController,
+    HistoryController,
+    InteractionTransferController,
+  ],
   providers: [
     InteractionsService,
     InteractionFieldRules,
@@ -30,6 +38,8 @@ import { TrashService } from './trash/trash.service';
     TrashService,
     TrashRetention,
     HistoryService,
+    InteractionExport,
+    InteractionImport,
   ],
   exports: [InteractionFieldRules, InteractionReads],
 })

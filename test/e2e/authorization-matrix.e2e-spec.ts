@@ -147,6 +147,17 @@ const RULES: Record<string, Rule> = {
     // The outsider manages their own site and reads its trail.
     expected: { anonymous: 401, outsider: 200, viewer: 403, member: 403, manager: 200 },
   },
+  'InteractionTransferController.export': {
+    method: 'GET',
+    path: '/api/v1/interactions/export',
+    expected: SITE_READERS,
+  },
+  // No body: an empty import (nothing written) tells the role check passed.
+  'InteractionTransferController.import': {
+    method: 'POST',
+    path: '/api/v1/interactions/import',
+    expected: { anonymous: 401, outsider: 200, viewer: 403, member: 200, manager: 200 },
+  },
   'SearchController.text': {
     method: 'GET',
     path: '/api/v1/search/interactions?query=xyz',
