@@ -46,31 +46,24 @@ export function auditPageStatement(
 }
 
 /**
- * Whether the interaction is one the caller may read the history of: live in the site, or in its
- * trash where the caller may see it (`createdBy` null: any; else only theirs).
+ * The interaction's events in the site, oldest first, if the caller may read its history: while
+ * it is live in the site, or in its trash where the caller may see it (`trashCreatedBy` null:
+ * any; else only theirs). One statement: its first row's `visible` says whether the record is
+ * readable at all, and a record without events still returns that row (its `id` null).
  */
-export function historyVisibleStatement(
+export function historyStatement(
   siteId: number,
   id: number,
   trashCreatedBy: number | null,
 ): Statement {
   return {
-    name: 'interaction_history_visible',
-    text:
-      `SELECT EXISTS (SELECT 1 FROM "interactions" WHERE "id" = $1 AND "site_id" = $2) ` +
-      `OR EXISTS (SELECT 1 FROM "interactions_trash" WHERE "id" = $1 AND "site_id" = $2 ` +
-      `AND ($3::int IS NULL OR "created_by" = $3)) AS "visible"`,
-    values: [String(id), siteId, trashCreatedBy],
-  };
-}
-
-/** The interaction's events in the site, oldest first. */
-export function historyStatement(siteId: number, id: number): Statement {
-  return {
     name: 'interaction_history',
     text:
-      `SELECT ${EVENT_COLUMNS} FROM "audit_events" "e" WHERE "e"."target_type" = 'interaction' ` +
-      `AND "e"."target_id" = $1 AND "e"."site_id" = $2 ORDER BY "e"."id"`,
-    values: [String(id), siteId],
+      `SELECT "v"."visible", "h".* FROM (SELECT EXISTS (SELECT 1 FROM "interactions" WHERE "id" = $1 AND "site_id" = $2) ` +
+      `OR EXISTS (SELECT 1 FROM "interactions_trash" WHERE "id" = $1 AND "site_id" = $2 ` +
+      `AND ($3::int IS NULL OR "created_by" = $3)) AS "visible") AS "v" ` +
+      `LEFT JOIN (SELECT ${EVENT_COLUMNS} FROM "audit_events" "e" WHERE "e"."target_type" = 'interaction' ` +
+      `AND "e"."target_id" = $1::text AND "e"."site_id" = $2) AS "h" ON "v"."visible" ORDER BY "h"."id"`,
+    values: [String(id), siteId, trashCreatedBy],
   };
 }

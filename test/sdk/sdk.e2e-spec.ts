@@ -9,6 +9,7 @@ import {
   interactionsChanges,
   interactionsCreate,
   interactionsDelete,
+  interactionsExport,
   interactionsHistory,
   interactionsRestore,
   interactionsTrash,
@@ -283,5 +284,18 @@ describe('the generated TypeScript SDK against the running server', () => {
       [interaction.id, 'restored', 2],
     ]);
     expect(changes.data.changes[2].interaction?.title).toBe('Deleted by mistake');
+
+    const exported = await interactionsExport({
+      client,
+      query: { format: 'ndjson', search: 'Deleted by mistake' },
+      parseAs: 'text',
+      throwOnError: true,
+    });
+    expect(exported.response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = String(exported.data)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as InteractionDto);
+    expect(lines).toEqual([restored.data.interaction]);
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { historyStatement, historyVisibleStatement } from '../../audit/audit-sql';
+import { historyStatement } from '../../audit/audit-sql';
 import {
   toAuditEventDto,
   type AuditEventDto,
@@ -41,15 +41,14 @@ export class HistoryService {
     const siteId = siteOf(principal);
     const trashCreatedBy =
       principal.role === 'manager' ? null : principal.role === 'member' ? principal.userId : NOBODY;
-    const [{ visible }] = await runStatement<Array<{ visible: boolean }>>(
+    const rows = await runStatement<Array<AuditEventRow & { visible: boolean }>>(
       this.dataSource,
-      historyVisibleStatement(siteId, id, trashCreatedBy),
+      historyStatement(siteId, id, trashCreatedBy),
     );
-    if (!visible) {
+    if (!rows[0].visible) {
       throw notFound(id);
     }
-    const rows = await runStatement<AuditEventRow[]>(this.dataSource, historyStatement(siteId, id));
-    return rows.map(toAuditEventDto);
+    return rows.filter((row) => row.id !== null).map(toAuditEventDto);
   }
 
   /** The site's changes after `since`, in commit order. */
