@@ -60,7 +60,7 @@ export function nullableRef(model: string | (abstract new (...args: never[]) => 
 } {
   return {
     oneOf: [
-      { $ref: getSchemaPath(model as string) },
+      { $ref: getSchemaPath(model) },
       { type: 'object', nullable: true, enum: [null] },
     ],
   };
