@@ -154,6 +154,16 @@ describe('trash, restore and history', () => {
     expect(
       await totalOf('/api/v1/search/date-range?start_date=2023-06-20&end_date=2023-06-20'),
     ).toBe(before.range - 1);
+    const advanced = await testApp.request({
+      method: 'POST',
+      url: '/api/v1/search/advanced',
+      headers: sessions.viewer,
+      payload: { filters: [{ field: 'id', operator: 'eq', value: interaction.id }] },
+    });
+    expect(advanced.json<{ total: number }>().total).toBe(0);
+    const exported = await get('viewer', '/api/v1/interactions/export?format=ndjson');
+    expect(exported.statusCode).toBe(200);
+    expect(exported.body).not.toContain(title);
     const listed = (await get('viewer', '/api/v1/interactions?page_size=100')).json<{
       interactions: InteractionDto[];
     }>();
@@ -173,6 +183,9 @@ describe('trash, restore and history', () => {
     expect((await restore('member', interaction.id)).statusCode).toBe(200);
     expect(await totalOf('/api/v1/interactions')).toBe(before.list);
     expect(await totalOf('/api/v1/interactions?search=zebracorn')).toBe(1);
+    expect((await get('viewer', '/api/v1/interactions/export?format=ndjson')).body).toContain(
+      title,
+    );
     const back = await get('viewer', `/api/v1/interactions/${interaction.id}`);
     const { updated_at: restoredAt, ...restored } = interactionOf(back);
     const { updated_at: createdAt, ...created } = interaction;
