@@ -109,6 +109,27 @@ describe('change feed', () => {
     expect(after.changes[0].interaction?.title).toBe('Feed two');
   });
 
+  it('gives each imported row as a change of version 1', async () => {
+    const start = (await feed()).next;
+    const body = ['Imported first', 'Imported second']
+      .map((title) => JSON.stringify({ ...EXAMPLE_INTERACTION, title }))
+      .join('\n');
+    const imported = await testApp.request({
+      method: 'POST',
+      url: '/api/v1/interactions/import',
+      headers: { ...session, 'content-type': 'application/x-ndjson' },
+      payload: body,
+    });
+    expect(imported.statusCode).toBe(200);
+    const { changes } = await feed(start);
+    expect(
+      changes.map((change) => [change.action, change.version, change.interaction?.title]),
+    ).toEqual([
+      ['imported', 1, 'Imported first'],
+      ['imported', 1, 'Imported second'],
+    ]);
+  });
+
   it('pages with limit, and without since starts at the oldest change kept', async () => {
     const all = await feed(undefined, viewerSession, 1000);
     expect(all.changes.length).toBeGreaterThan(3);

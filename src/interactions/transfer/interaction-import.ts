@@ -132,6 +132,7 @@ export class InteractionImport {
           origin,
           siteId,
           target: { type: 'interaction' as const, id: String(id) },
+          version: 1,
         })),
       );
       return ids.map(Number);
