@@ -22,6 +22,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { noteWritesForReplicas } from './auth/access/read-your-writes';
 import { ReplicaSet } from './database/replicas/replica-set';
+import { PrincipalResolver } from './auth/principal-resolver';
 import { useImportBodyParsers } from './interactions/transfer/import-body';
 
 const EXPOSED_HEADERS = [
@@ -104,7 +105,8 @@ export function setupApp(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain']);
   useStrictJsonParser(fastify);
-  useImportBodyParsers(fastify);
+  const principals = app.get(PrincipalResolver);
+  useImportBodyParsers(fastify, (request) => principals.forRequest(request));
   const securityHeaders = helmetHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders).header(REQUEST_ID_HEADER, request.id);

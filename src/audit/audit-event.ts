@@ -42,9 +42,12 @@ export const FEED_ACTIONS: ReadonlySet<AuditAction> = new Set([
 
 export type ActorType = 'user' | 'api_key' | 'system';
 
+export const AUDIT_TARGET_TYPES = ['interaction', 'user', 'session', 'site'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
 export interface AuditActor {
   type: ActorType;
-  /** Null for the system, and for a failed login nobody could be named for. */
+  /** Null for the system, and for a failed login (whoever tried is unknown; the account is the target). */
   id: string | null;
 }
 
@@ -69,7 +72,7 @@ export interface AuditEvent {
   actor: AuditActor;
   origin: RequestOrigin;
   siteId: number | null;
-  target: { type: 'interaction' | 'user' | 'session' | 'site'; id: string } | null;
+  target: { type: AuditTargetType; id: string } | null;
   /** The interaction's version this change produced (or, deleted, the version it had). */
   version?: number;
   changes?: FieldChanges | null;

@@ -26,6 +26,7 @@ export class AuditService {
     const filters: AuditFilters = {
       action: query.action,
       actorId: query.actor_id,
+      targetType: query.target_type,
       targetId: query.target_id,
       from: query.from,
       to: query.to,

@@ -54,14 +54,15 @@ export class AuthService {
 
   /**
    * Nothing is written by a failed login, so its event is a statement of its own. What was typed
-   * is never recorded: a password typed into the username field is not rare.
+   * is never recorded: a password typed into the username field is not rare. The account is the
+   * target, not the actor: whoever failed is unknown, and may be an attacker.
    */
   private async recordFailedLogin(user: User | null, origin: RequestOrigin): Promise<void> {
     const userId = user ? String(user.id) : null;
     await appendAuditEvents(this.dataSource, [
       {
         action: 'auth.login_failed',
-        actor: { type: 'user', id: userId },
+        actor: { type: 'user', id: null },
         origin,
         siteId: null,
         target: userId === null ? null : { type: 'user', id: userId },

@@ -18,8 +18,6 @@ import { InteractionFieldRules, type InteractionFields } from './interaction-fie
 import { insertStatement } from './interaction-insert';
 import { textSearchPage, type InteractionRow } from './read/interaction-sql';
 import { InteractionReads } from './read/interaction-reads';
-
-export type { VersionedInteraction };
 import { COLUMN_PROPERTIES } from './read/interaction-row';
 import { moveToTrashStatement } from './trash/trash-sql';
 import {
@@ -36,6 +34,8 @@ import {
   type FieldChanges,
   type RequestOrigin,
 } from '../audit/audit-event';
+
+export type { VersionedInteraction };
 
 export interface CreatedInteraction extends VersionedInteraction {
   replayed: boolean;

@@ -134,7 +134,7 @@ describe('security events in the audit trail', () => {
       ]);
     });
 
-    it('records a wrong password as a failed login of the account named', async () => {
+    it('records a wrong password as a failed login of the account named, by nobody known', async () => {
       const user = await makeUser(testApp.dataSource);
       const { result: response, events } = await recorded(() =>
         postLogin(user.username, 'not-the-password'),
@@ -144,7 +144,7 @@ describe('security events in the audit trail', () => {
         {
           action: 'auth.login_failed',
           actor_type: 'user',
-          actor_id: String(user.id),
+          actor_id: null,
           site_id: null,
           target_type: 'user',
           target_id: String(user.id),
@@ -182,8 +182,8 @@ describe('security events in the audit trail', () => {
         postLogin(user.email, TEST_PASSWORD),
       );
       expectError(response, 401, 'INVALID_CREDENTIALS');
-      expect(events.map(({ action, actor_id }) => ({ action, actor_id }))).toEqual([
-        { action: 'auth.login_failed', actor_id: String(user.id) },
+      expect(events.map(({ action, target_id }) => ({ action, target_id }))).toEqual([
+        { action: 'auth.login_failed', target_id: String(user.id) },
       ]);
     });
 

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/auth/entities/user.entity';
 import type { Site } from '../../src/sites/entities/site.entity';
@@ -107,6 +108,17 @@ describe('change feed', () => {
       [gone.id, 'restored', 2],
     ]);
     expect(after.changes[0].interaction?.title).toBe('Feed two');
+    // The deletion stays a deletion (null) once the record is back.
+    const again = await feed(start);
+    expect(
+      again.changes.map((change) => [change.action, change.interaction?.title ?? null]),
+    ).toEqual([
+      ['created', 'Feed one, renamed'],
+      ['updated', 'Feed one, renamed'],
+      ['created', 'Feed two'],
+      ['deleted', null],
+      ['restored', 'Feed two'],
+    ]);
   });
 
   it('gives each imported row as a change of version 1', async () => {
@@ -161,33 +173,59 @@ describe('change feed', () => {
     }
   });
 
-  it('misses no change when a transaction that began first commits last', async () => {
-    // The first create sleeps inside its statement, after its row got the lower id and before
-    // its transaction ends; the second begins later and commits first.
+  /**
+   * Holds the create of `title` inside its statement at the point `trigger` (a BEFORE INSERT row
+   * trigger on `table`) until `release()`: the trigger waits for an advisory lock this test holds.
+   */
+  async function holdCreateAt(table: 'interactions' | 'audit_events', title: string) {
+    const key = 4_242_001;
+    const holder = new Client({ connectionString: testApp.config.databaseUrl });
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock($1)', [key]);
+    const condition =
+      table === 'interactions' ? `NEW.title = '${title}'` : `NEW.request_id = 'hold-${key}'`;
     await testApp.dataSource.query(`
-      CREATE FUNCTION test_slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION test_hold_create() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.title = 'Began first' THEN PERFORM pg_sleep(1.5); END IF;
+        IF ${condition} THEN PERFORM pg_advisory_xact_lock(${key}); END IF;
         RETURN NEW;
       END $$`);
     await testApp.dataSource.query(
-      `CREATE TRIGGER test_slow_insert BEFORE INSERT ON interactions FOR EACH ROW EXECUTE FUNCTION test_slow_insert()`,
+      `CREATE TRIGGER test_hold_create BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION test_hold_create()`,
     );
+    const held = create(title, { ...session, 'x-request-id': `hold-${key}` });
+    await until(async () => {
+      const [{ waiting }] = await testApp.dataSource.query<Array<{ waiting: string }>>(
+        `SELECT count(*) AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+      );
+      return Number(waiting) === 1;
+    }, `the create of ${title} to wait in its statement`);
+    return {
+      held,
+      release: async () => {
+        await holder.query('SELECT pg_advisory_unlock($1)', [key]);
+        await holder.end();
+      },
+      drop: async () => {
+        await testApp.dataSource.query(`DROP TRIGGER IF EXISTS test_hold_create ON ${table}`);
+        await testApp.dataSource.query(`DROP FUNCTION IF EXISTS test_hold_create()`);
+      },
+    };
+  }
+
+  it('misses no change when a transaction that began first commits last', async () => {
+    // The first create waits inside its statement after its row got the lower id, before it
+    // takes its place in the feed; the second begins later and commits first.
+    const start = (await feed()).next;
+    const first = await holdCreateAt('interactions', 'Began first');
     try {
-      const start = (await feed()).next;
-      const first = create('Began first');
-      await until(async () => {
-        const [{ waiting }] = await testApp.dataSource.query<Array<{ waiting: string }>>(
-          `SELECT count(*) AS waiting FROM pg_stat_activity WHERE wait_event = 'PgSleep'`,
-        );
-        return Number(waiting) === 1;
-      }, 'the first create to sleep in its statement');
       const second = await create('Began second');
       // The first is still open: the feed has the second only, and says where to go on from.
       const during = await feed(start);
       expect(during.changes.map((change) => change.id)).toEqual([second.id]);
 
-      const firstCreated = await first;
+      await first.release();
+      const firstCreated = await first.held;
       expect(firstCreated.id).toBeLessThan(second.id);
       const after = await feed(during.next);
       expect(after.changes.map((change) => [change.id, change.action])).toEqual([
@@ -199,8 +237,30 @@ describe('change feed', () => {
         firstCreated.id,
       ]);
     } finally {
-      await testApp.dataSource.query(`DROP TRIGGER test_slow_insert ON interactions`);
-      await testApp.dataSource.query(`DROP FUNCTION test_slow_insert()`);
+      await first.drop();
+    }
+  });
+
+  it('holds later writes of the site while one that has its place is open, then gives both in order', async () => {
+    // The first create has taken its place in the feed and waits before its event is written.
+    const start = (await feed()).next;
+    const first = await holdCreateAt('audit_events', 'Placed first');
+    try {
+      const second = create('Placed second');
+      const secondDone = await Promise.race([
+        second.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300)),
+      ]);
+      expect(secondDone).toBe(false);
+      expect((await feed(start)).changes).toEqual([]);
+
+      await first.release();
+      const [firstCreated, secondCreated] = await Promise.all([first.held, second]);
+      const { changes, next } = await feed(start);
+      expect(changes.map((change) => change.id)).toEqual([firstCreated.id, secondCreated.id]);
+      expect(Number(next)).toBe(Number(start) + 2);
+    } finally {
+      await first.drop();
     }
   });
 

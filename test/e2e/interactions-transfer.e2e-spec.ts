@@ -390,6 +390,19 @@ describe('interaction export and import', () => {
       expectError(await importOf(inTarget, 'x', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
 
+    it('refuses callers and media types before reading a large body', async () => {
+      // Past the import's own limit: had the body been read first, each would be 413.
+      const huge = 'x'.repeat(17 * 1024 * 1024);
+      expectError(await importOf({}, huge, 'application/x-ndjson'), 401, 'UNAUTHORIZED');
+      expectError(await importOf(viewer, huge, 'application/x-ndjson'), 403, 'FORBIDDEN');
+      expectError(
+        await importOf(inTarget, huge, 'application/json'),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
+      expectError(await importOf(inTarget, huge, 'application/x-ndjson'), 413, 'PAYLOAD_TOO_LARGE');
+    });
+
     it('keeps NDJSON and CSV bodies 415 on other routes', async () => {
       const response = await testApp.request({
         method: 'POST',

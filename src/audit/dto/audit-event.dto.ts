@@ -1,13 +1,18 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import {
+  CursorPageQueryDto,
   MAX_CURSOR_LENGTH,
   MAX_PAGE_SIZE,
-  PageCursorField,
-  PageSizeField,
 } from '../../common/pagination/page-query.dto';
 import { INT32_ID, INT64_ID, nullableRef } from '../../common/openapi/schema-types';
-import { AUDIT_ACTIONS, type ActorType, type AuditAction } from '../audit-event';
+import {
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
+  type ActorType,
+  type AuditAction,
+  type AuditTargetType,
+} from '../audit-event';
 
 /** An instant as the audit trail gives it: UTC with milliseconds, so events of one second order. */
 const AUDIT_TIMESTAMP = {
@@ -33,8 +38,8 @@ export class AuditActorDto {
 }
 
 export class AuditTargetDto {
-  @ApiProperty({ enum: ['interaction', 'user', 'session', 'site'], example: 'interaction' })
-  type: string;
+  @ApiProperty({ enum: AUDIT_TARGET_TYPES, example: 'interaction' })
+  type: AuditTargetType;
   @ApiProperty({ type: 'string', maxLength: 64, example: '25' }) id: string;
 }
 
@@ -86,7 +91,7 @@ export class AuditEventDto {
   ip: string | null;
 }
 
-export class AuditQueryDto {
+export class AuditQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS, description: 'Only events of this action' })
   @IsOptional()
   @IsIn(AUDIT_ACTIONS, { message: `action must be one of ${AUDIT_ACTIONS.join(', ')}` })
@@ -97,6 +102,16 @@ export class AuditQueryDto {
   @IsString({ message: 'actor_id must be a single value' })
   @Length(1, 64, { message: 'actor_id must be 1 to 64 characters long' })
   actor_id?: string;
+
+  @ApiPropertyOptional({
+    enum: AUDIT_TARGET_TYPES,
+    description: 'Only events whose target is of this type',
+  })
+  @IsOptional()
+  @IsIn(AUDIT_TARGET_TYPES, {
+    message: `target_type must be one of ${AUDIT_TARGET_TYPES.join(', ')}`,
+  })
+  target_type?: AuditTargetType;
 
   @ApiPropertyOptional({ maxLength: 64, example: '25', description: 'Only events of this target' })
   @IsOptional()
@@ -123,12 +138,6 @@ export class AuditQueryDto {
   @IsString({ message: 'to must be a single value' })
   @Matches(INSTANT, { message: 'to must be an ISO 8601 date-time with an offset or Z' })
   to?: string;
-
-  @PageSizeField('page_size', { fromQuery: true })
-  page_size?: number;
-
-  @PageCursorField()
-  cursor?: string;
 }
 
 export class AuditListResponseDto {
@@ -145,13 +154,10 @@ export class AuditListResponseDto {
     type: 'string',
     maxLength: MAX_CURSOR_LENGTH,
     nullable: true,
-    description: 'Send it as `cursor` (same filters) for older events; null when there are none',
+    description:
+      'Send it as `cursor` (with the same filters) for the next page; null on the last page',
   })
   next_cursor: string | null;
-}
-
-export class AuditHistoryResponseDto {
-  @ApiProperty({ type: [AuditEventDto], maxItems: 10_000 }) events: AuditEventDto[];
 }
 
 /** An event as `audit_events` holds it. */
@@ -162,7 +168,7 @@ export interface AuditEventRow {
   actor_type: ActorType;
   actor_id: string | null;
   site_id: number | null;
-  target_type: string | null;
+  target_type: AuditTargetType | null;
   target_id: string | null;
   changes: Record<string, [unknown, unknown]> | null;
   request_id: string | null;

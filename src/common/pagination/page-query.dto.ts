@@ -102,6 +102,15 @@ export class PageQueryDto {
   cursor?: string;
 }
 
+/** `page_size` and `cursor` of a list paged by cursor only (no totals, no page numbers). */
+export class CursorPageQueryDto {
+  @PageSizeField('page_size', { fromQuery: true })
+  page_size?: number;
+
+  @PageCursorField()
+  cursor?: string;
+}
+
 export interface PageRequest {
   /** Null on a cursor page. */
   page: number | null;

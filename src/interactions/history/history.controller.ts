@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { AuditHistoryResponseDto } from '../../audit/dto/audit-event.dto';
+import { AuditListResponseDto } from '../../audit/dto/audit-event.dto';
+import { CursorPageQueryDto } from '../../common/pagination/page-query.dto';
 import { Authenticated, CurrentPrincipal, SiteRead } from '../../auth/access/access.decorators';
 import type { Principal } from '../../auth/access/principal';
 import { ApiErrorResponses } from '../../common/errors/api-error-responses.decorator';
@@ -39,15 +40,19 @@ export class HistoryController {
     operationId: 'interactions_history',
     summary: 'The history of an interaction',
     description:
-      'Its audit events, oldest first: who created, changed (each field before and after), deleted, restored it, when, from which request. Open to whoever may read the record; a trashed one to those who see it in the trash.',
+      'Its audit events, oldest first, paged by `next_cursor`: who created, changed (each field before and after), deleted and restored it, and when. Open to whoever may read the record; a trashed one to those who see it in the trash. `ip` and `request_id` are given to managers only (null for others).',
   })
   @ApiParam({ name: 'id', schema: { ...INT64_ID, example: 1 } })
-  @ApiOkResponse({ type: AuditHistoryResponseDto, description: 'The events of the interaction' })
+  @ApiOkResponse({
+    type: AuditListResponseDto,
+    description: 'A page of the events of the interaction, oldest first',
+  })
   @ApiErrorResponses(400, [404, 'No such interaction in the current site (NOT_FOUND)'])
   async recordHistory(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new IdParamPipe(Number.MAX_SAFE_INTEGER)) id: number,
-  ): Promise<AuditHistoryResponseDto> {
-    return { events: await this.history.history(principal, id) };
+    @Query() query: CursorPageQueryDto,
+  ): Promise<AuditListResponseDto> {
+    return this.history.history(principal, id, query);
   }
 }

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { historyStatement } from '../../audit/audit-sql';
+import { historyStatement, type TrashAccess } from '../../audit/audit-sql';
 import {
   toAuditEventDto,
-  type AuditEventDto,
   type AuditEventRow,
+  type AuditListResponseDto,
 } from '../../audit/dto/audit-event.dto';
+import { DEFAULT_PAGE_SIZE, type CursorPageQueryDto } from '../../common/pagination/page-query.dto';
+import { invalidCursor, PageCursors } from '../read/page-cursor';
 import type { Principal } from '../../auth/access/principal';
 import { toIsoSeconds } from '../../common/http/iso-time';
 import type { InstantsAsText } from '../../database/instants-as-text';
@@ -22,33 +24,57 @@ import {
   type ChangeFeedResponseDto,
 } from './dto/change-feed.dto';
 
-/** No user has this id: a trash scope that matches nobody's records. */
-const NOBODY = 0;
-
 /** What happened to the interactions: one record's history, and the site's change feed. */
 @Injectable()
 export class HistoryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly reads: InteractionReads,
+    private readonly cursors: PageCursors,
   ) {}
 
   /**
-   * The record's events, oldest first, for whoever may read it: anyone of the site while it is
-   * live; in the trash, those who see it there (managers, and the member who created it).
+   * A page of the record's events, oldest first, for whoever may read it: anyone of the site
+   * while it is live; in the trash, those who see it there (managers, and the member who created
+   * it). Who made a change is for all of them; from which address and request, for managers only
+   * (as in `GET /audit`): a viewer has no business collecting colleagues' IP addresses.
    */
-  async history(principal: Principal, id: number): Promise<AuditEventDto[]> {
+  async history(
+    principal: Principal,
+    id: number,
+    query: CursorPageQueryDto,
+  ): Promise<AuditListResponseDto> {
     const siteId = siteOf(principal);
-    const trashCreatedBy =
-      principal.role === 'manager' ? null : principal.role === 'member' ? principal.userId : NOBODY;
+    const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
+    const scope = { endpoint: 'GET /interactions/{id}/history', filters: { id } };
+    const cursor =
+      query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, scope);
+    if (cursor !== undefined && cursor.siteId !== siteId) {
+      throw invalidCursor('belongs to another site');
+    }
     const rows = await runStatement<Array<AuditEventRow & { visible: boolean }>>(
       this.dataSource,
-      historyStatement(siteId, id, trashCreatedBy),
+      historyStatement(siteId, id, trashAccessOf(principal), {
+        limit: pageSize + 1,
+        afterId: cursor?.after[0] as string | undefined,
+      }),
     );
     if (!rows[0].visible) {
       throw notFound(id);
     }
-    return rows.filter((row) => row.id !== null).map(toAuditEventDto);
+    const events = rows.filter((row) => row.id !== null).slice(0, pageSize);
+    const manager = principal.role === 'manager';
+    return {
+      events: events.map((row) => {
+        const event = toAuditEventDto(row);
+        return manager ? event : { ...event, ip: null, request_id: null };
+      }),
+      page_size: pageSize,
+      next_cursor:
+        rows.length > pageSize && rows[pageSize].id !== null
+          ? this.cursors.encode(scope, { siteId, after: [events[events.length - 1].id] })
+          : null,
+    };
   }
 
   /** The site's changes after `since`, in commit order. */
@@ -75,4 +101,14 @@ export class HistoryService {
       next: rows.length === 0 ? since : rows[rows.length - 1].feedSeq,
     };
   }
+}
+
+/** Managers see the site's trash; members what they created; viewers none of it. */
+function trashAccessOf(principal: Principal): TrashAccess {
+  if (principal.role === 'manager') {
+    return { kind: 'all' };
+  }
+  return principal.role === 'member'
+    ? { kind: 'createdBy', userId: principal.userId }
+    : { kind: 'none' };
 }

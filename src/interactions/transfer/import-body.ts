@@ -1,6 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { assertSiteRole } from '../../auth/access/access.guard';
+import type { Principal } from '../../auth/access/principal';
 import { ApiError } from '../../common/errors/api-error';
 import { ErrorCode } from '../../common/errors/error-code';
 
@@ -38,10 +40,20 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * parsers are app-wide in Fastify: on any other route these types stay 415, as before. Call
  * before the routes are registered (setupApp, before app.init()).
  */
-export function useImportBodyParsers(fastify: FastifyInstance): void {
+export function useImportBodyParsers(
+  fastify: FastifyInstance,
+  principalOf: (request: FastifyRequest) => Promise<Principal>,
+): void {
   fastify.addHook('onRoute', (route) => {
     if ((route.config as Record<string, unknown> | undefined)?.[IMPORT_ROUTE] === true) {
       route.bodyLimit = IMPORT_BODY_LIMIT;
+      route.preParsing = [
+        ...[route.preParsing ?? []].flat(),
+        async (request, _reply, payload) => {
+          await assertMayUpload(request, principalOf);
+          return payload;
+        },
+      ];
     }
   });
   fastify.addContentTypeParser(
@@ -77,6 +89,29 @@ export function useImportBodyParsers(fastify: FastifyInstance): void {
       }
     },
   );
+}
+
+/**
+ * Before the body is read: up to IMPORT_BODY_LIMIT is a lot to buffer and decode for a caller
+ * who may not import or sends another media type. So the session and role the access guard will
+ * check (the lookup is memoised: the guard reuses it) and the media type are checked first.
+ */
+async function assertMayUpload(
+  request: FastifyRequest,
+  principalOf: (request: FastifyRequest) => Promise<Principal>,
+): Promise<void> {
+  const principal = await principalOf(request);
+  assertSiteRole(principal.currentSiteId, principal.role, 'member');
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined ||
+    Number(request.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !(IMPORT_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
+    throw new ApiError(
+      ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+      `Unsupported Content-Type; send ${IMPORT_MEDIA_TYPES.join(' or ')}`,
+    );
+  }
 }
 
 /**

@@ -7,10 +7,11 @@ import { ApiError, type ErrorDetails } from '../../common/errors/api-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppValidationPipe } from '../../common/errors/validation.pipe';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../common/http/json-body-parser';
-import { runStatement, type Statement } from '../../database/statement';
+import { runStatement } from '../../database/statement';
 import { InteractionInputDto } from '../dto/interaction-input.dto';
 import { InteractionFieldRules, type InteractionFields } from '../interaction-fields';
-import { ROW_ALIAS, SELECT_COLUMNS, type InteractionRow } from '../read/interaction-row';
+import type { InteractionRow } from '../read/interaction-row';
+import { importStatement } from './import-sql';
 import {
   IMPORT_MAX_ROWS,
   type ImportReportDto,
@@ -21,6 +22,16 @@ import type { ImportPayload } from './import-body';
 
 /** A row of the body: the object it holds, or why it could not be read. */
 type BodyRow = { fields: unknown } | { unreadable: string };
+
+/**
+ * Imports one instance runs at once; more are 429. Each holds its body and its rows' objects
+ * (some 40 MB for 10,000 rows) and a second of validation CPU, so a few at a time keep the
+ * process within its memory target and its other requests served.
+ */
+const CONCURRENT_IMPORTS = 2;
+
+/** Rows validated between two yields to the event loop. */
+const ROWS_BETWEEN_YIELDS = 200;
 
 /** The key of a row's errors that concerns the whole row (unparseable, not an object). */
 const WHOLE_ROW = 'row';
@@ -38,6 +49,8 @@ export class InteractionImport {
    * forbidNonWhitelisted), with the same messages.
    */
   private readonly pipe = new AppValidationPipe();
+  /** Imports in progress on this instance. */
+  private running = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,10 +63,36 @@ export class InteractionImport {
     mode: ImportMode,
     origin: RequestOrigin,
   ): Promise<ImportReportDto> {
+    if (this.running >= CONCURRENT_IMPORTS) {
+      throw new ApiError(
+        ErrorCode.RATE_LIMITED,
+        `${CONCURRENT_IMPORTS} imports are running on this instance; retry shortly`,
+        undefined,
+        { 'Retry-After': '5' },
+      );
+    }
+    this.running += 1;
+    try {
+      return await this.importRows(principal, payload, mode, origin);
+    } finally {
+      this.running -= 1;
+    }
+  }
+
+  private async importRows(
+    principal: Principal & { currentSiteId: number },
+    payload: ImportPayload | undefined,
+    mode: ImportMode,
+    origin: RequestOrigin,
+  ): Promise<ImportReportDto> {
     const bodyRows = payload === undefined ? [] : parseRows(payload);
     const checked: Array<{ fields: InteractionFields } | { errors: ErrorDetails }> = [];
     for (const bodyRow of bodyRows) {
       checked.push(await this.check(bodyRow));
+      // Validation never waits on I/O: 10,000 rows would hold the event loop for a second.
+      if (checked.length % ROWS_BETWEEN_YIELDS === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     const failures = checked.flatMap((outcome, row) =>
       'errors' in outcome ? [{ row, errors: outcome.errors }] : [],
@@ -138,43 +177,6 @@ export class InteractionImport {
       return ids.map(Number);
     });
   }
-}
-
-/** The columns an import fills, with the array type each travels as. */
-const IMPORTED: Array<[string, string, (row: InteractionFields) => unknown]> = [
-  ['title', 'text', (row) => row.title],
-  ['type', 'text', (row) => row.type],
-  ['lead', 'text', (row) => row.lead],
-  ['start_datetime', 'timestamptz', (row) => row.startDatetime.toISOString()],
-  ['end_datetime', 'timestamptz', (row) => row.endDatetime.toISOString()],
-  ['timezone', 'text', (row) => row.timezone],
-  ['location', 'text', (row) => row.location],
-  ['description', 'text', (row) => row.description],
-  ['notes', 'text', (row) => row.notes],
-];
-
-const IMPORT_TEXT =
-  `INSERT INTO "interactions" AS "${ROW_ALIAS}" ("site_id", "created_by", ${IMPORTED.map(([column]) => `"${column}"`).join(', ')}) ` +
-  `SELECT $1::int4, $2::int4, ${IMPORTED.map(([column]) => `"r"."${column}"`).join(', ')} ` +
-  `FROM unnest(${IMPORTED.map(([, type], index) => `$${index + 3}::${type}[]`).join(', ')}) ` +
-  `WITH ORDINALITY AS "r"(${IMPORTED.map(([column]) => `"${column}"`).join(', ')}, "ord") ` +
-  `ORDER BY "r"."ord" RETURNING ${SELECT_COLUMNS}`;
-
-/**
- * Every row of an import in one statement, whatever their number: one array per column, so the
- * statement has 11 parameters for 1 row or 10,000 (a VALUES list would need 11 per row, past
- * PostgreSQL's 65,535 at 5,958 rows). The new rows come back in the reads' shape.
- */
-export function importStatement(
-  siteId: number,
-  createdBy: number,
-  rows: InteractionFields[],
-): Statement {
-  return {
-    name: 'interactions_import',
-    text: IMPORT_TEXT,
-    values: [siteId, createdBy, ...IMPORTED.map(([, , valueOf]) => rows.map(valueOf))],
-  };
 }
 
 /** The rows of an NDJSON or CSV body, in order; more than IMPORT_MAX_ROWS is refused (413). */
