@@ -40,13 +40,8 @@ export class HistoryAndTrash1795628000000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "audit_events_site_idx" ON "audit_events" ("site_id", "id" DESC)`,
     );
-    // A record's history and `GET /audit?target_id=`; `?actor_id=`. The site's newest events, and
-    // the other filters, walk audit_events_site_idx.
     await queryRunner.query(
-      `CREATE INDEX "audit_events_target_idx" ON "audit_events" ("site_id", "target_id", "id")`,
-    );
-    await queryRunner.query(
-      `CREATE INDEX "audit_events_actor_idx" ON "audit_events" ("site_id", "actor_id", "id")`,
+      `CREATE INDEX "audit_events_target_idx" ON "audit_events" ("target_type", "target_id", "id")`,
     );
     await queryRunner.query(
       `CREATE UNIQUE INDEX "audit_events_feed_idx" ON "audit_events" ("site_id", "feed_seq") WHERE "feed_seq" IS NOT NULL`,

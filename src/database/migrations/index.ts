@@ -8,6 +8,7 @@ import { SiteScopedTrigramIndexes1795625000000 } from './1795625000000-site-scop
 import { SiteLastChange1795626000000 } from './1795626000000-site-last-change';
 import { SmallTrigramPendingLists1795627000000 } from './1795627000000-small-trigram-pending-lists';
 import { HistoryAndTrash1795628000000 } from './1795628000000-history-and-trash';
+import { AuditFilterIndexes1795629000000 } from './1795629000000-audit-filter-indexes';
 
 /**
  * Every migration, in order. Listed explicitly rather than globbed so that the app, the CLI and
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   SiteLastChange1795626000000,
   SmallTrigramPendingLists1795627000000,
   HistoryAndTrash1795628000000,
+  AuditFilterIndexes1795629000000,
 ];
