@@ -143,15 +143,26 @@ export function feedEventsStatement(siteId: number, events: AuditEvent[]): State
   return {
     name: 'audit_append_feed',
     text:
-      `WITH "seq" AS (INSERT INTO "site_interaction_counts" ("site_id", "interactions", "last_change", "feed_seq") ` +
-      `VALUES ($${next}, 0, pg_current_xact_id()::text::bigint, $${next + 1}) ` +
-      `ON CONFLICT ("site_id") DO UPDATE SET "feed_seq" = "site_interaction_counts"."feed_seq" + EXCLUDED."feed_seq" ` +
-      `RETURNING "feed_seq") ` +
+      `WITH "seq" AS (${takeFeedPlaces(`$${next}`, `$${next + 1}`)}) ` +
       `INSERT INTO "audit_events" (${COLUMN_LIST}, "feed_seq") ` +
       `SELECT ${SELECTED}, "seq"."feed_seq" - $${next + 1} + "e"."ord" FROM "seq", ` +
       `unnest(${UNNESTED}) WITH ORDINALITY AS "e"(${COLUMN_ALIASES}, "ord")`,
     values: [...columnValues(events), siteId, events.length],
   };
+}
+
+/**
+ * The statement that takes `count` places in the change feed of `site` (SQL expressions, e.g.
+ * parameters) and returns the last one as `feed_seq`: an upsert of the site's counter row, whose
+ * lock the change's own trigger takes too and which is held until the transaction ends.
+ */
+export function takeFeedPlaces(site: string, count: string): string {
+  return (
+    `INSERT INTO "site_interaction_counts" ("site_id", "interactions", "last_change", "feed_seq") ` +
+    `VALUES (${site}, 0, pg_current_xact_id()::text::bigint, ${count}) ` +
+    `ON CONFLICT ("site_id") DO UPDATE SET "feed_seq" = "site_interaction_counts"."feed_seq" + EXCLUDED."feed_seq" ` +
+    `RETURNING "feed_seq"`
+  );
 }
 
 /** What runs SQL: the DataSource (a statement on its own) or a transaction's manager. */

@@ -4,7 +4,7 @@
  * the site's change feed, and returns the new row in the reads' shape.
  */
 
-import type { AuditActor, RequestOrigin } from '../audit/audit-event';
+import { takeFeedPlaces, type AuditActor, type RequestOrigin } from '../audit/audit-event';
 import type { Statement } from '../database/statement';
 import type { InteractionFields } from './interaction-fields';
 import {
@@ -35,15 +35,12 @@ const COLUMN_OF = new Map(COLUMN_PROPERTIES.map(([column, property]) => [propert
 
 const EVENT_VALUES = INSERTED.length + 1;
 
-// The feed's place is taken on the site's counter row, as feedEventsStatement does (audit-event.ts);
-// the row's `version` is 1 and its site is $1.
+// The row's `version` is 1 and its site is $1.
 const INSERT_TEXT =
   `WITH "created" AS (INSERT INTO "interactions" AS "${ROW_ALIAS}" ` +
   `(${INSERTED.map((property) => `"${COLUMN_OF.get(property)}"`).join(', ')}) ` +
   `VALUES (${INSERTED.map((_, index) => `$${index + 1}`).join(', ')}) RETURNING ${SELECT_COLUMNS}), ` +
-  `"seq" AS (INSERT INTO "site_interaction_counts" ("site_id", "interactions", "last_change", "feed_seq") ` +
-  `VALUES ($1, 0, pg_current_xact_id()::text::bigint, 1) ON CONFLICT ("site_id") ` +
-  `DO UPDATE SET "feed_seq" = "site_interaction_counts"."feed_seq" + 1 RETURNING "feed_seq"), ` +
+  `"seq" AS (${takeFeedPlaces('$1', '1')}), ` +
   `"event" AS (INSERT INTO "audit_events" ("action", "actor_type", "actor_id", "site_id", "target_type", ` +
   `"target_id", "target_version", "request_id", "ip", "feed_seq") ` +
   `SELECT 'interaction.created', $${EVENT_VALUES}, $${EVENT_VALUES + 1}, $1, 'interaction', ` +

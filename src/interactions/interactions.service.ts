@@ -175,7 +175,8 @@ export class InteractionsService {
       assertCanModify(principal, current);
       assertIfMatch(ifMatch, etagOf(current.id, current.version));
       const fields = resolveFields(current);
-      if (unchanged(current, fields)) {
+      const changes = changesOf(current, fields);
+      if (Object.keys(changes).length === 0) {
         return versioned(current);
       }
       await manager.update(
@@ -185,13 +186,7 @@ export class InteractionsService {
       );
       const updated = await manager.findOneByOrFail(Interaction, { id: current.id });
       await appendAuditEvents(manager, [
-        interactionEvent(
-          'interaction.updated',
-          principal,
-          origin,
-          updated,
-          changesOf(current, fields),
-        ),
+        interactionEvent('interaction.updated', principal, origin, updated, changes),
       ]);
       return versioned(updated);
     });
@@ -236,12 +231,6 @@ function sameValue(before: unknown, after: unknown): boolean {
   return before instanceof Date && after instanceof Date
     ? before.getTime() === after.getTime()
     : before === after;
-}
-
-function unchanged(current: Interaction, fields: InteractionFields): boolean {
-  return (Object.keys(fields) as Array<keyof InteractionFields>).every((field) =>
-    sameValue(current[field], fields[field]),
-  );
 }
 
 const API_NAME = new Map<string, string>(

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEventDto } from '../../src/audit/dto/audit-event.dto';
 import type { User } from '../../src/auth/entities/user.entity';
 import { TRASH_PURGE_LOCK_KEY, TrashRetention } from '../../src/interactions/trash/trash-retention';
 import type { Site } from '../../src/sites/entities/site.entity';
@@ -8,16 +9,8 @@ import { makeSite, makeUser } from '../support/factories';
 import { EXAMPLE_INTERACTION, interactionOf, sessionIn } from '../support/interaction-helpers';
 import { createTestApp, type TestApp } from '../support/test-app';
 
-interface AuditEventBody {
-  id: number;
-  occurred_at: string;
-  action: string;
-  actor: { type: string; id: string | null };
-  site_id: number | null;
-  target: { type: string; id: string } | null;
-}
 interface AuditPage {
-  events: AuditEventBody[];
+  events: AuditEventDto[];
   page_size: number;
   next_cursor: string | null;
 }

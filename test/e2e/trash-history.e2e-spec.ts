@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEventDto } from '../../src/audit/dto/audit-event.dto';
 import type { User } from '../../src/auth/entities/user.entity';
 import type { InteractionDto } from '../../src/interactions/dto/interaction.dto';
 import type { SiteRole } from '../../src/sites/entities/site-membership.entity';
@@ -8,18 +9,6 @@ import { expectError } from '../support/auth-helpers';
 import { makeSite, makeUser } from '../support/factories';
 import { EXAMPLE_INTERACTION, interactionOf, sessionIn } from '../support/interaction-helpers';
 import { createTestApp, type TestApp } from '../support/test-app';
-
-interface AuditEventBody {
-  id: number;
-  occurred_at: string;
-  action: string;
-  actor: { type: string; id: string | null };
-  site_id: number | null;
-  target: { type: string; id: string } | null;
-  changes: Record<string, [unknown, unknown]> | null;
-  request_id: string | null;
-  ip: string | null;
-}
 
 type Role = SiteRole | 'otherMember';
 
@@ -83,7 +72,7 @@ describe('trash, restore and history', () => {
   const history = async (who: Role, id: number) => {
     const response = await get(who, `/api/v1/interactions/${id}/history`);
     expect(response.statusCode).toBe(200);
-    return response.json<{ events: AuditEventBody[] }>().events;
+    return response.json<{ events: AuditEventDto[] }>().events;
   };
   const trashIds = async (who: Role, query = '') => {
     const response = await get(who, `/api/v1/interactions/trash${query}`);
@@ -146,7 +135,7 @@ describe('trash, restore and history', () => {
       'manager',
       `/api/v1/interactions/${interaction.id}/history?page_size=3`,
     );
-    const page = first.json<{ events: AuditEventBody[]; next_cursor: string | null }>();
+    const page = first.json<{ events: AuditEventDto[]; next_cursor: string | null }>();
     expect(page.events.map((event) => event.changes?.notes?.[1] ?? event.action)).toEqual([
       'interaction.created',
       'one',
@@ -157,7 +146,7 @@ describe('trash, restore and history', () => {
         'manager',
         `/api/v1/interactions/${interaction.id}/history?page_size=3&cursor=${encodeURIComponent(page.next_cursor ?? '')}`,
       )
-    ).json<{ events: AuditEventBody[]; next_cursor: string | null }>();
+    ).json<{ events: AuditEventDto[]; next_cursor: string | null }>();
     expect(rest.events.map((event) => event.changes?.notes?.[1])).toEqual(['three']);
     expect(rest.next_cursor).toBeNull();
   });

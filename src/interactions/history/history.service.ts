@@ -7,7 +7,7 @@ import {
   type AuditListResponseDto,
 } from '../../audit/dto/audit-event.dto';
 import { DEFAULT_PAGE_SIZE, type CursorPageQueryDto } from '../../common/pagination/page-query.dto';
-import { invalidCursor, PageCursors } from '../read/page-cursor';
+import { PageCursors } from '../read/page-cursor';
 import type { Principal } from '../../auth/access/principal';
 import { toIsoSeconds } from '../../common/http/iso-time';
 import type { InstantsAsText } from '../../database/instants-as-text';
@@ -47,16 +47,12 @@ export class HistoryService {
     const siteId = siteOf(principal);
     const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
     const scope = { endpoint: 'GET /interactions/{id}/history', filters: { id } };
-    const cursor =
-      query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, scope);
-    if (cursor !== undefined && cursor.siteId !== siteId) {
-      throw invalidCursor('belongs to another site');
-    }
+    const after = this.cursors.afterIn(query.cursor, scope, siteId);
     const rows = await runStatement<Array<AuditEventRow & { visible: boolean }>>(
       this.dataSource,
       historyStatement(siteId, id, trashAccessOf(principal), {
         limit: pageSize + 1,
-        afterId: cursor?.after[0] as string | undefined,
+        afterId: after?.[0] as string | undefined,
       }),
     );
     if (!rows[0].visible) {

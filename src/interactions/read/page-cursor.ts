@@ -84,6 +84,21 @@ export class PageCursors {
     return { siteId: payload.t, after: payload.k };
   }
 
+  /**
+   * Where the page of `cursor` starts, for a read whose site is known before it runs: the sort
+   * keys after which it reads, or undefined without a cursor; 400 for a cursor of another site.
+   */
+  afterIn(cursor: string | undefined, scope: CursorScope, siteId: number): unknown[] | undefined {
+    if (cursor === undefined) {
+      return undefined;
+    }
+    const position = this.decode(cursor, scope);
+    if (position.siteId !== siteId) {
+      throw invalidCursor('belongs to another site');
+    }
+    return position.after;
+  }
+
   private sign(body: string): Buffer {
     return createHmac('sha256', this.key).update(body).digest();
   }

@@ -16,7 +16,7 @@ import {
   type VersionedInteraction,
 } from '../interaction-access';
 import type { InteractionRow } from '../read/interaction-row';
-import { invalidCursor, PageCursors } from '../read/page-cursor';
+import { PageCursors } from '../read/page-cursor';
 import { toTrashedInteractionDto, type TrashListResponseDto } from './dto/trash.dto';
 import {
   restoreStatement,
@@ -50,17 +50,13 @@ export class TrashService {
       endpoint: 'GET /interactions/trash',
       filters: { created_by: scope.createdBy },
     };
-    const cursor =
-      request.cursor === undefined ? undefined : this.cursors.decode(request.cursor, cursorScope);
-    if (cursor !== undefined && cursor.siteId !== scope.siteId) {
-      throw invalidCursor('belongs to another site');
-    }
+    const after = this.cursors.afterIn(request.cursor, cursorScope, scope.siteId);
     const rows = await runStatement<Array<InstantsAsText<TrashedRow> & { total: string }>>(
       this.dataSource,
       trashPageStatement(scope, {
         limit: request.pageSize + 1,
         offset: request.offset,
-        after: cursor?.after,
+        after,
         countLimit: this.countLimit,
       }),
       { types: INSTANTS_AS_TEXT },
